@@ -1,6 +1,10 @@
 // Package config loads, defaults and validates windrose's YAML
 // configuration. Decoding is strict (unknown keys are errors), ${ENV}
 // references expand, and every problem is reported at once with its path.
+//
+// The doc comments on the fields below are the reference documentation of
+// the file format: each states its default. Entry points are Load / Parse
+// (built-in provider kinds) and LoadWith / ParseWith (Options).
 package config
 
 import (
@@ -13,26 +17,34 @@ import (
 type Config struct {
 	Server Server  `yaml:"server"`
 	Models []Model `yaml:"models"`
-	// Prices overrides or extends config/prices.yaml's table.
+	// Prices adds rows to, or overrides rows of, the built-in price table
+	// (config/prices.yaml). A deployment's own Price still wins.
 	// Default: the built-in table only.
 	Prices []PriceEntry `yaml:"prices"`
 }
 
 // Server holds listener and process settings.
 type Server struct {
-	// Listen is the address to serve on. Default: 127.0.0.1:8080.
+	// Listen is the host:port to serve on (":8080" for every interface).
+	// Default: 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
-	// MaxBodyBytes caps a request body ("4MiB", "512KiB" or bytes). Default: 4MiB.
+	// MaxBodyBytes caps a request body: a plain number of bytes or a size
+	// with unit B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of
+	// 1024), e.g. "4MiB". Must be > 0. Default: 4MiB.
 	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
-	// ShutdownGrace is how long in-flight requests may run after SIGTERM. Default: 30s.
+	// ShutdownGrace is how long in-flight requests may run after SIGTERM, as
+	// a Go duration ("30s", "1m"). Must be > 0. Default: 30s.
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
-	// RequestTimeout bounds a whole request, all attempts included. Default: 10m.
+	// RequestTimeout bounds a whole request, all attempts included. Must be
+	// > 0. Default: 10m.
 	RequestTimeout Duration `yaml:"request_timeout"`
 	// PreferRegion orders deployments in this region or geo first inside
-	// their priority tier (a sidecar's own region). Default: none.
+	// their priority tier (a sidecar's own region). Must be a geo label or a
+	// region id windrose knows or a deployment uses. Default: none.
 	PreferRegion string `yaml:"prefer_region"`
 	// APIKeys, when set, are the keys clients must send as
-	// "Authorization: Bearer <key>". Default: none (no client auth; loopback use).
+	// "Authorization: Bearer <key>". Usually ${ENV} references; an entry
+	// that expands to "" is an error. Default: none (no client auth; loopback use).
 	APIKeys []Secret `yaml:"api_keys"`
 	// LogBodies logs request and response bodies at debug level. Default: false.
 	LogBodies bool `yaml:"log_bodies"`
@@ -43,74 +55,105 @@ type Server struct {
 // Model is one model alias clients can ask for, and the deployments that
 // serve it.
 type Model struct {
-	// Name is what clients send as "model".
+	// Name is what clients send as "model". Required; unique across all
+	// model names and aliases.
 	Name string `yaml:"name"`
-	// Aliases are other names that resolve to this model.
+	// Aliases are other names that resolve to this model. Each is unique
+	// across all model names and aliases. Default: none.
 	Aliases []string `yaml:"aliases"`
 	// Strategy orders deployments inside a priority tier: weighted (default),
 	// latency (lowest recent time to first token) or cost (cheapest first).
 	Strategy string `yaml:"strategy"`
-	// Regions limits every request for this model to these geos or regions
-	// (data residency). Default: no limit.
+	// Regions limits every request for this model to deployments whose geo
+	// (eu, us, uk, ca, sa, apac, jp, au, me, af, global) or exact region id
+	// is listed (data residency). It filters; it never falls back out of
+	// region. "global" deployments match only an explicit "global" entry.
+	// Default: no limit.
 	Regions []string `yaml:"regions"`
-	// Attempts caps how many attempts one request makes. Default: 3.
+	// Attempts caps how many attempts one request makes. Must be > 0. Default: 3.
 	Attempts int `yaml:"attempts"`
-	// AttemptTimeout bounds one non-streamed attempt. Default: 120s.
+	// AttemptTimeout bounds one non-streamed attempt. Must be > 0. Default: 120s.
 	AttemptTimeout Duration `yaml:"attempt_timeout"`
-	// FirstTokenTimeout bounds the wait for a stream's first content. Default: 30s.
+	// FirstTokenTimeout bounds the wait for a stream's first content. Must be
+	// > 0. Default: 30s.
 	FirstTokenTimeout Duration `yaml:"first_token_timeout"`
-	// StallTimeout bounds the gap between two stream chunks. Default: 30s.
+	// StallTimeout bounds the gap between two stream chunks. Must be > 0.
+	// Default: 30s.
 	StallTimeout Duration `yaml:"stall_timeout"`
 	// Hedge starts a second attempt when the first is slow. Default: off.
 	Hedge *Hedge `yaml:"hedge"`
-	// Deployments serve this model.
+	// Deployments serve this model. At least one is required.
 	Deployments []Deployment `yaml:"deployments"`
 }
 
 // Hedge configures hedged requests.
 type Hedge struct {
 	// After is how long to wait for a first token before hedging. Zero means
-	// the deployment's observed p95 time to first token.
+	// the deployment's observed p95 time to first token. Must be >= 0.
+	// Default: 0.
 	After Duration `yaml:"after"`
-	// Budget is the largest share of requests (0..1) that may be hedged. Default: 0.1.
+	// Budget is the largest share of requests that may be hedged, in (0, 1].
+	// Default: 0.1 (when hedge is set).
 	Budget float64 `yaml:"budget"`
 }
 
 // Deployment is one provider endpoint serving a model: the unit of weight,
 // health and metrics.
 type Deployment struct {
-	// Name is unique across the config.
+	// Name is unique across the config (all models). Required. It labels
+	// metrics and the X-Windrose-Deployment header.
 	Name string `yaml:"name"`
 	// Provider is the adapter kind: mistral, bedrock, azure, vertex, watsonx,
-	// openrouter or openai.
+	// openrouter or openai (a generic OpenAI-compatible endpoint). Required.
 	Provider string `yaml:"provider"`
-	// Model is the provider's own model id.
+	// Model is the provider's own model id (for Azure, the deployment name).
+	// Required. A Bedrock inference-profile prefix ("eu.", "us.", "global.")
+	// decides the geo.
 	Model string `yaml:"model"`
-	// Region is the provider's region id (mapped to a geo).
+	// Region is the provider's region id, mapped to a geo by
+	// internal/region: an AWS region for bedrock, a Google Cloud location for
+	// vertex, an Azure region (or "global") for azure, an IBM Cloud region
+	// for watsonx. Required for bedrock, vertex, watsonx and azure; optional
+	// for mistral (always eu), openrouter (empty is global) and openai.
+	// Default: none.
 	Region string `yaml:"region"`
-	// Geo overrides the geo derived from Region (eu, us, global, …).
+	// Geo overrides the geo derived from Region: one of eu, us, uk, ca, sa,
+	// apac, jp, au, me, af, global, unknown. Required when Region is set but
+	// not a region windrose knows. Default: derived from Region (openai with
+	// no region: unknown).
 	Geo string `yaml:"geo"`
-	// Weight is the share inside its priority tier. Default: 1.
+	// Weight is the share inside its priority tier. Must be > 0. Default: 1.
 	Weight int `yaml:"weight"`
-	// Priority is the tier; lower tiers are tried first. Default: 0.
+	// Priority is the tier; lower tiers are tried first, the next tier is
+	// failover. Must be >= 0. Default: 0.
 	Priority int `yaml:"priority"`
-	// BaseURL overrides the provider's endpoint.
+	// BaseURL overrides the provider's endpoint (emulators, proxies, private
+	// links). Must be an absolute http(s) URL. Default: the provider's own.
 	BaseURL string `yaml:"base_url"`
-	// APIKey is the provider credential, where it takes one.
+	// APIKey is the provider credential, where it takes one; write it as a
+	// ${ENV} reference. Default: none (the provider's native credential
+	// chain, where it has one).
 	APIKey Secret `yaml:"api_key"`
-	// Price in USD per million tokens. Default: from the price table.
+	// Price in USD per million tokens; wins over the price tables.
+	// Default: the config's prices list, then config/prices.yaml; none
+	// means cost is reported as unknown.
 	Price *Price `yaml:"price"`
-	// Options is the adapter's own block; the adapter decodes and validates it.
+	// Options is the adapter's own block (Bedrock auth chain, Vertex project,
+	// watsonx project_id, Azure auth mode…). ${ENV} references in it are
+	// expanded; the adapter decodes and validates it with DecodeOptions.
+	// Default: none.
 	Options yaml.Node `yaml:"options"`
 }
 
-// Price is USD per million tokens.
+// Price is USD per million tokens. Both fields must be >= 0.
 type Price struct {
 	InputPerMTok  float64 `yaml:"input_per_mtok"`
 	OutputPerMTok float64 `yaml:"output_per_mtok"`
 }
 
-// PriceEntry is one row of the price table.
+// PriceEntry is one row of a price table: the provider kind, its own model
+// id, and USD per million tokens (>= 0). A provider and model pair appears
+// once.
 type PriceEntry struct {
 	Provider      string  `yaml:"provider"`
 	Model         string  `yaml:"model"`
@@ -135,7 +178,8 @@ func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
 // Value returns the secret itself, for the one place that sends it.
 func (s Secret) Value() string { return string(s) }
 
-// Duration is a time.Duration written as "30s", "2m".
+// Duration is a time.Duration written as a Go duration string: "30s", "2m",
+// "1h30m". A bare number is rejected.
 type Duration time.Duration
 
 // D returns the time.Duration.

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	configfiles "github.com/windrose-gw/windrose/config"
+	"github.com/windrose-gw/windrose/internal/config"
+	"github.com/windrose-gw/windrose/internal/gateway"
+	"github.com/windrose-gw/windrose/internal/telemetry"
+	"github.com/windrose-gw/windrose/providers/all"
+)
+
+func serve(args []string, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "windrose.yaml", "config file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.Load(*path, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "windrose: %s:\n%v\n", *path, err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "windrose: %v\n", err)
+		return 1
+	}
+	return runGateway(cfg, ln, stderr, nil)
+}
+
+// runGateway serves cfg on ln until SIGTERM or SIGINT, then drains: it stops
+// accepting, /readyz turns 503, and in-flight requests and streams get
+// shutdown_grace to finish. started, when set, is called once serving.
+func runGateway(cfg *config.Config, ln net.Listener, stderr io.Writer, started func()) int {
+	log, err := telemetry.NewLogger(cfg.Server.LogLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "windrose: %v\n", err)
+		return 1
+	}
+	defer func() { _ = log.Sync() }()
+	prices, err := config.LoadPrices(configfiles.Prices)
+	if err != nil {
+		fmt.Fprintf(stderr, "windrose: built-in price table: %v\n", err)
+		return 1
+	}
+	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Logger: log, Prices: prices})
+	if err != nil {
+		fmt.Fprintf(stderr, "windrose: %v\n", err)
+		return 1
+	}
+	srv := &http.Server{Handler: gw.Server, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", zap.String("listen", ln.Addr().String()), zap.String("version", version))
+	if started != nil {
+		started()
+	}
+	select {
+	case err := <-errc:
+		log.Error("server stopped", zap.Error(err))
+		return 1
+	case <-ctx.Done():
+	}
+	grace := cfg.Server.ShutdownGrace.D()
+	log.Info("draining", zap.Duration("grace", grace))
+	gw.Server.SetReady(false)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("drain incomplete; closing remaining connections", zap.Error(err))
+		_ = srv.Close()
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "windrose.yaml", "config file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if _, err := config.Load(*path, os.Getenv); err != nil {
+		fmt.Fprintf(stderr, "%s:\n%v\n", *path, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", *path)
+	return 0
+}

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/windrose-gw/windrose/internal/region"
+)
+
+// Defaults. Field comments in types.go state the same values.
+const (
+	DefaultListen            = "127.0.0.1:8080"
+	DefaultMaxBodyBytes      = ByteSize(4 << 20)
+	DefaultShutdownGrace     = Duration(30 * time.Second)
+	DefaultRequestTimeout    = Duration(10 * time.Minute)
+	DefaultLogLevel          = "info"
+	DefaultStrategy          = "weighted"
+	DefaultAttempts          = 3
+	DefaultAttemptTimeout    = Duration(120 * time.Second)
+	DefaultFirstTokenTimeout = Duration(30 * time.Second)
+	DefaultStallTimeout      = Duration(30 * time.Second)
+	DefaultHedgeBudget       = 0.1
+	DefaultWeight            = 1
+)
+
+// SetDefaults fills every zero-valued field that has a default, for configs
+// built in Go. (Parse fills only keys absent from the file, so that an
+// explicit "weight: 0" is reported instead of becoming 1.)
+func (c *Config) SetDefaults() {
+	applyDefaults(c, func(string) bool { return false })
+}
+
+// applyDefaults fills zero-valued fields whose key is not present in the
+// document.
+func applyDefaults(c *Config, present func(path string) bool) {
+	s := &c.Server
+	setZero(&s.Listen, DefaultListen, present("server.listen"))
+	setZero(&s.MaxBodyBytes, DefaultMaxBodyBytes, present("server.max_body_bytes"))
+	setZero(&s.ShutdownGrace, DefaultShutdownGrace, present("server.shutdown_grace"))
+	setZero(&s.RequestTimeout, DefaultRequestTimeout, present("server.request_timeout"))
+	setZero(&s.LogLevel, DefaultLogLevel, present("server.log_level"))
+	for i := range c.Models {
+		m := &c.Models[i]
+		p := modelPath(i)
+		setZero(&m.Strategy, DefaultStrategy, present(p+".strategy"))
+		setZero(&m.Attempts, DefaultAttempts, present(p+".attempts"))
+		setZero(&m.AttemptTimeout, DefaultAttemptTimeout, present(p+".attempt_timeout"))
+		setZero(&m.FirstTokenTimeout, DefaultFirstTokenTimeout, present(p+".first_token_timeout"))
+		setZero(&m.StallTimeout, DefaultStallTimeout, present(p+".stall_timeout"))
+		if m.Hedge != nil {
+			setZero(&m.Hedge.Budget, DefaultHedgeBudget, present(p+".hedge.budget"))
+		}
+		for j := range m.Deployments {
+			dep := &m.Deployments[j]
+			setZero(&dep.Weight, DefaultWeight, present(deploymentPath(i, j)+".weight"))
+			if dep.Geo == "" {
+				dep.Geo = deriveGeo(dep)
+			}
+		}
+	}
+}
+
+// setZero sets *field to def when it is zero and was not written explicitly.
+func setZero[T comparable](field *T, def T, explicit bool) {
+	var zero T
+	if *field == zero && !explicit {
+		*field = def
+	}
+}
+
+// deriveGeo places a deployment: a Bedrock inference profile in the model
+// id wins (a "global." profile may run anywhere whatever the region), then
+// the region. It returns "" when a non-empty region cannot be placed, or a
+// region-bound provider has none; validation then asks for geo or region.
+func deriveGeo(d *Deployment) string {
+	if d.Provider == "bedrock" {
+		if g, ok := region.BedrockProfileGeo(d.Model); ok {
+			return g
+		}
+	}
+	g := region.Geo(d.Provider, d.Region)
+	if g == region.Unknown && (d.Region != "" || regionRequired(d.Provider)) {
+		return ""
+	}
+	return g
+}
+
+// regionRequired reports whether a provider kind needs a region to build
+// its endpoint.
+func regionRequired(provider string) bool {
+	switch provider {
+	case "bedrock", "vertex", "watsonx", "azure":
+		return true
+	}
+	return false
+}
+
+func modelPath(i int) string { return fmt.Sprintf("models[%d]", i) }
+
+func deploymentPath(i, j int) string { return fmt.Sprintf("models[%d].deployments[%d]", i, j) }

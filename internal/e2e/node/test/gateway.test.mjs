@@ -1,0 +1,202 @@
+// The official `openai` npm package against a real windrose binary running
+// `windrose demo` (every emulator on loopback plus the gateway). Run from
+// this directory with `node --test`; `make test-node` builds the binary and
+// sets WINDROSE_BIN.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+
+const MODEL = 'mistral-medium';
+const DEPLOYMENTS = { mistral: 'mistral', openrouter: 'openrouter' }; // deployment -> provider
+const TOOL_RESULT = 'sunny and 21 degrees';
+const INVENTED_ID = 'call_abc123def456'; // OpenAI-style; Mistral accepts only 9 alphanumerics
+
+const weatherTool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Current weather for a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+};
+
+let gateway; // the child process
+let client;
+let output = ''; // the child's stdout and stderr, shown when it fails to start
+
+// binary finds the windrose binary: WINDROSE_BIN, else the repo's bin/.
+function binary() {
+  if (process.env.WINDROSE_BIN) return process.env.WINDROSE_BIN;
+  const local = fileURLToPath(new URL('../../../../bin/windrose', import.meta.url));
+  if (existsSync(local)) return local;
+  throw new Error('set WINDROSE_BIN to a built windrose binary (make test-node does)');
+}
+
+// freePort asks the kernel for an unused loopback port.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// waitReady polls /readyz until it answers 200, the child exits, or 10 s pass.
+async function waitReady(base) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (gateway.exitCode !== null) throw new Error(`windrose demo exited with ${gateway.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(1000) });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`windrose demo not ready within 10 s:\n${output}`);
+}
+
+before(async () => {
+  const port = await freePort();
+  gateway = spawn(binary(), ['demo', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  gateway.stdout.on('data', (b) => { output += b; });
+  gateway.stderr.on('data', (b) => { output += b; });
+  const base = `http://127.0.0.1:${port}`;
+  await waitReady(base);
+  client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 });
+});
+
+after(async () => {
+  if (!gateway || gateway.exitCode !== null) return;
+  const exited = new Promise((r) => gateway.once('exit', r));
+  gateway.kill('SIGTERM');
+  const timer = setTimeout(() => gateway.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+});
+
+const pin = (dep) => ({ headers: { 'X-Windrose-Deployment': dep } });
+
+function checkUsage(u) {
+  assert.ok(u, 'usage present');
+  assert.ok(u.prompt_tokens > 0 && u.completion_tokens > 0, `usage ${JSON.stringify(u)} has both counts`);
+  assert.equal(u.total_tokens, u.prompt_tokens + u.completion_tokens);
+}
+
+// collect drains a stream into its text, tool calls, finish reason and usage.
+async function collect(stream) {
+  const out = { content: '', toolCalls: [], finish: null, usage: null, chunks: 0 };
+  for await (const chunk of stream) {
+    out.chunks++;
+    if (chunk.usage && chunk.choices.length === 0) out.usage = chunk.usage;
+    for (const choice of chunk.choices) {
+      out.content += choice.delta?.content ?? '';
+      for (const tc of choice.delta?.tool_calls ?? []) {
+        const slot = (out.toolCalls[tc.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } });
+        if (tc.id) slot.id = tc.id;
+        if (tc.function?.name) slot.function.name += tc.function.name;
+        if (tc.function?.arguments) slot.function.arguments += tc.function.arguments;
+      }
+      if (choice.finish_reason) out.finish = choice.finish_reason;
+    }
+  }
+  return out;
+}
+
+describe('windrose through the openai npm package', () => {
+  test('non-streamed completion', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'Say hello to the gateway' }] })
+      .withResponse();
+    assert.ok(data.choices[0].message.content.length > 0, 'content');
+    assert.equal(data.choices[0].finish_reason, 'stop');
+    assert.ok(data.model, 'model set');
+    checkUsage(data.usage);
+    const dep = response.headers.get('x-windrose-deployment');
+    assert.ok(dep in DEPLOYMENTS, `X-Windrose-Deployment ${dep}`);
+    assert.equal(response.headers.get('x-windrose-provider'), DEPLOYMENTS[dep]);
+    assert.ok(response.headers.get('x-request-id'), 'X-Request-Id');
+  });
+
+  for (const dep of Object.keys(DEPLOYMENTS)) {
+    test(`stream with usage via ${dep}`, async () => {
+      const messages = [{ role: 'user', content: 'Stream these words back to me please' }];
+      const whole = await client.chat.completions.create({ model: MODEL, messages }, pin(dep));
+      const stream = await client.chat.completions.create(
+        { model: MODEL, messages, stream: true, stream_options: { include_usage: true } },
+        pin(dep),
+      );
+      const got = await collect(stream);
+      assert.equal(got.content, whole.choices[0].message.content, 'streamed text equals the whole answer');
+      assert.equal(got.finish, 'stop');
+      checkUsage(got.usage);
+    });
+
+    // The model's own id, then one the client invented: both must survive
+    // the gateway's id rewriting (the Mistral emulator rejects non-9-char ids).
+    for (const idKind of ['model-issued', 'client-invented']) {
+      for (const streaming of [false, true]) {
+        test(`tool round trip via ${dep}, ${idKind} id, stream=${streaming}`, async () => {
+          const messages = [{ role: 'user', content: 'Please use get_weather to look up Paris' }];
+          const ask = async () => {
+            const body = { model: MODEL, messages, tools: [weatherTool] };
+            if (!streaming) {
+              const r = await client.chat.completions.create(body, pin(dep));
+              const c = r.choices[0];
+              return { content: c.message.content ?? '', toolCalls: c.message.tool_calls ?? [], finish: c.finish_reason };
+            }
+            return collect(await client.chat.completions.create({ ...body, stream: true }, pin(dep)));
+          };
+          const first = await ask();
+          assert.equal(first.finish, 'tool_calls');
+          assert.equal(first.toolCalls.length, 1);
+          const call = first.toolCalls[0];
+          assert.equal(call.function.name, 'get_weather');
+          assert.doesNotThrow(() => JSON.parse(call.function.arguments), 'arguments are JSON');
+          const id = idKind === 'model-issued' ? call.id : INVENTED_ID;
+          assert.ok(id, 'tool call id');
+          messages.push(
+            { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: call.function }] },
+            { role: 'tool', tool_call_id: id, content: TOOL_RESULT },
+          );
+          const second = await ask();
+          assert.equal(second.finish, 'stop');
+          assert.equal(second.toolCalls.length, 0);
+          assert.match(second.content, new RegExp(TOOL_RESULT));
+        });
+      }
+    }
+  }
+
+  test('unknown model is a NotFoundError', async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }),
+      (err) => {
+        assert.ok(err instanceof OpenAI.NotFoundError, `got ${err?.constructor?.name}: ${err?.message}`);
+        assert.equal(err.status, 404);
+        assert.equal(err.code, 'model_not_found');
+        return true;
+      },
+    );
+  });
+
+  test('temperature 5 is a BadRequestError naming the param', async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: MODEL, temperature: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      (err) => {
+        assert.ok(err instanceof OpenAI.BadRequestError, `got ${err?.constructor?.name}: ${err?.message}`);
+        assert.equal(err.status, 400);
+        assert.equal(err.param, 'temperature');
+        return true;
+      },
+    );
+  });
+});

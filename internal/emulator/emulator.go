@@ -1,0 +1,46 @@
+// Package emulator builds windrose's local provider emulators by name, for
+// `windrose emulate`, `windrose demo` and the offline conformance tests.
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/windrose-gw/windrose/internal/emulator/emukit"
+	"github.com/windrose-gw/windrose/internal/emulator/mistral"
+	"github.com/windrose-gw/windrose/internal/emulator/openrouter"
+)
+
+// constructors maps each provider that has an emulator to its constructor.
+// Built per call so there is no package-level state.
+func constructors() map[string]func(emukit.Options) http.Handler {
+	return map[string]func(emukit.Options) http.Handler{
+		"mistral":    func(o emukit.Options) http.Handler { return mistral.New(o) },
+		"openrouter": func(o emukit.Options) http.Handler { return openrouter.New(o) },
+	}
+}
+
+// New returns the emulator of provider configured by opts. It fails on an
+// unknown provider or an invalid initial fault set.
+func New(provider string, opts emukit.Options) (http.Handler, error) {
+	build, ok := constructors()[provider]
+	if !ok {
+		return nil, fmt.Errorf("no emulator for provider %q (have: %s)", provider, strings.Join(Names(), ", "))
+	}
+	if err := opts.Faults.Validate(); err != nil {
+		return nil, fmt.Errorf("emulator %s: faults: %w", provider, err)
+	}
+	return build(opts), nil
+}
+
+// Names lists the providers that have an emulator, sorted.
+func Names() []string {
+	names := make([]string, 0, 8)
+	for name := range constructors() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,38 @@
+package executor
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/internal/router"
+)
+
+// Chat serves a non-streamed request: the first attempt to return a
+// complete answer wins.
+func (e *Executor) Chat(ctx context.Context, rt *Route, req *llm.ChatRequest, rr router.Request) (*llm.ChatResponse, Result, error) {
+	a, res, err := e.run(ctx, rt, rr, func(a *attempt) {
+		if rt.AttemptTimeout > 0 {
+			stop := time.AfterFunc(rt.AttemptTimeout, func() { a.cancel(errAttemptTimeout) })
+			defer stop.Stop()
+		}
+		a.resp, a.err = a.t.Client.Chat(a.ctx, req)
+	})
+	if err != nil {
+		return nil, res, err
+	}
+	a.cancel(nil)
+	e.succeeded(a, a.resp.Usage)
+	return a.resp, res, nil
+}
+
+func attemptFields(a *attempt) []zap.Field {
+	return []zap.Field{
+		zap.String("deployment", a.t.Name),
+		zap.String("provider", a.t.Provider),
+		zap.Bool("hedge", a.hedge),
+		zap.Error(a.err),
+	}
+}

@@ -1,0 +1,173 @@
+// Package executor walks a routing plan: it makes the attempts, applies the
+// retry classes, timeouts, Retry-After cooldowns and breaker updates, hedges
+// slow attempts, and meters every attempt. A stream commits to its deployment
+// at the first content event; nothing is retried after that.
+package executor
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/windrose-gw/windrose/internal/config"
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/router"
+	"github.com/windrose-gw/windrose/internal/telemetry"
+	"github.com/windrose-gw/windrose/providers"
+)
+
+// Health is what the executor needs of the breakers (internal/health.Tracker).
+type Health interface {
+	router.Health
+	Acquire(deployment string) bool
+	Release(deployment string)
+	Success(deployment string, ttft time.Duration)
+	Failure(deployment string, kind gwerr.Kind)
+	Cooldown(deployment string, d time.Duration)
+	CooldownRemaining(deployment string) time.Duration
+	P95TTFT(deployment string) time.Duration
+}
+
+// Target is one deployment ready to call.
+type Target struct {
+	Name     string
+	Provider string // adapter kind, e.g. "mistral"
+	Model    string // the provider's own model id
+	Region   string
+	Geo      string
+	Client   providers.Provider
+	Metrics  *telemetry.Deployment
+	Price    config.Price
+	HasPrice bool
+}
+
+// Route is a model alias compiled for execution.
+type Route struct {
+	Model   router.Model
+	Targets []*Target // parallel to Model.Deployments
+
+	Attempts          int
+	AttemptTimeout    time.Duration
+	FirstTokenTimeout time.Duration
+	StallTimeout      time.Duration
+
+	// Hedging: off when HedgeBudget is 0. HedgeAfter 0 means the primary's
+	// observed p95 time to first token.
+	HedgeAfter  time.Duration
+	HedgeBudget float64
+
+	requests atomic.Int64
+	hedges   atomic.Int64
+}
+
+// Result describes how a request was served.
+type Result struct {
+	Target    *Target // the deployment that answered; nil if none did
+	Attempts  int     // attempts started, hedges included
+	Committed bool    // a stream reached the client (errors after this are in-band)
+}
+
+// Executor runs requests. It is safe for concurrent use.
+type Executor struct {
+	health  Health
+	metrics *telemetry.Metrics
+	log     *zap.Logger
+
+	rndMu sync.Mutex
+	rnd   *rand.Rand
+
+	// sleep waits for d or until ctx ends; replaced in tests.
+	sleep func(done <-chan struct{}, d time.Duration) bool
+	now   func() time.Time
+}
+
+// Options configures an Executor.
+type Options struct {
+	Health  Health
+	Metrics *telemetry.Metrics
+	Logger  *zap.Logger
+	Rand    *rand.Rand       // default: seeded from the clock
+	Now     func() time.Time // default: time.Now
+}
+
+// New returns an Executor.
+func New(o Options) *Executor {
+	e := &Executor{health: o.Health, metrics: o.Metrics, log: o.Logger, rnd: o.Rand, now: o.Now}
+	if e.rnd == nil {
+		e.rnd = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = zap.NewNop()
+	}
+	e.sleep = func(done <-chan struct{}, d time.Duration) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-done:
+			return false
+		}
+	}
+	return e
+}
+
+// plan asks the router for the order of attempts.
+func (e *Executor) plan(rt *Route, rr router.Request) (router.Plan, error) {
+	e.rndMu.Lock()
+	p, err := router.Route(&rt.Model, rr, e.health, e.rnd)
+	e.rndMu.Unlock()
+	if err != nil {
+		return p, e.planError(rt, rr, p, err)
+	}
+	return p, nil
+}
+
+// planError turns a router refusal into what the client should see: a
+// region refusal is metered; deployments that are only cooling down after a
+// Retry-After make a 429 with the shortest remaining wait.
+func (e *Executor) planError(rt *Route, rr router.Request, p router.Plan, err error) error {
+	ge := gwerr.As(err)
+	switch ge.Code {
+	case "region_unavailable":
+		rule := "model"
+		switch {
+		case len(rr.PolicyRegions) > 0:
+			rule = "policy"
+		case len(rr.Regions) > 0:
+			rule = "header"
+		}
+		e.metrics.RegionRejections.WithLabelValues(rt.Model.Name, rule).Inc()
+	case "no_healthy_deployment":
+		// Only deployments the region rules allowed count: a cooling US
+		// deployment says nothing about when an EU-only request may retry.
+		var wait time.Duration
+		for _, s := range p.Skipped {
+			if s.Reason != "unhealthy" {
+				continue
+			}
+			if d := e.health.CooldownRemaining(rt.Targets[s.Index].Name); d > 0 && (wait == 0 || d < wait) {
+				wait = d
+			}
+		}
+		if wait > 0 {
+			return &gwerr.Error{Kind: gwerr.RateLimited, Code: "rate_limit_exceeded", RetryAfter: wait,
+				Message: "every deployment of model " + quote(rt.Model.Name) + " is rate limited; retry later", Err: err}
+		}
+	}
+	return err
+}
+
+func (e *Executor) jitter(n int64) int64 {
+	e.rndMu.Lock()
+	defer e.rndMu.Unlock()
+	return e.rnd.Int64N(n)
+}
+
+func quote(s string) string { return `"` + s + `"` }

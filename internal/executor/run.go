@@ -1,0 +1,227 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/internal/router"
+	"github.com/windrose-gw/windrose/providers"
+)
+
+// Causes set on an attempt's context, so a canceled call can be told apart
+// from a client that hung up.
+var (
+	errAttemptTimeout = errors.New("attempt timeout")
+	errFirstToken     = errors.New("first token timeout")
+	errStall          = errors.New("stream stalled")
+	errLost           = errors.New("lost the hedge race")
+)
+
+// attempt is one call to one deployment.
+type attempt struct {
+	t      *Target
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	start  time.Time
+	hedge  bool
+
+	// Filled by the opener.
+	resp   *llm.ChatResponse
+	stream providers.Stream
+	first  *llm.StreamEvent // first content event; nil when the stream ended empty
+	empty  emptyEnd         // how an empty stream ended
+	ttft   time.Duration
+	err    error
+}
+
+// opener performs the part of an attempt that may still be retried: the
+// whole call for Chat, the call up to the first content for a stream.
+type opener func(a *attempt)
+
+// run walks the plan until an attempt succeeds. It returns the winning
+// attempt, whose context is still live (the caller cancels it).
+func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, open opener) (*attempt, Result, error) {
+	plan, err := e.plan(rt, rr)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	rt.requests.Add(1)
+	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), pinned: rr.Pin != ""}
+	return w.loop()
+}
+
+// walk is the state of one request's walk over its plan.
+type walk struct {
+	e       *Executor
+	ctx     context.Context
+	rt      *Route
+	plan    router.Plan
+	open    opener
+	results chan *attempt
+
+	next     int // next index into plan.Attempts
+	tries    int // non-hedge attempts started
+	inflight []*attempt
+	res      Result
+	retries  int
+	// pinned requests (X-Windrose-Deployment) bypass the breaker: debugging
+	// must be able to reach a sick deployment.
+	pinned bool
+}
+
+func (w *walk) loop() (*attempt, Result, error) {
+	var lastErr error
+	if !w.startNext(false) {
+		return nil, w.res, gwerr.New(gwerr.Unavailable, "no deployment of model %q is accepting requests (circuit breakers open)", w.rt.Model.Name)
+	}
+	hedgeC, stopHedge := w.hedgeTimer()
+	defer stopHedge()
+	for {
+		select {
+		case <-hedgeC:
+			hedgeC = nil
+			w.maybeHedge()
+		case <-w.ctx.Done():
+			w.abandon(errLost)
+			return nil, w.res, gwerr.Wrap(gwerr.Canceled, context.Cause(w.ctx), "the client canceled the request")
+		case a := <-w.results:
+			w.remove(a)
+			if a.err == nil {
+				w.win(a)
+				return a, w.res, nil
+			}
+			kind := w.e.failed(w.rt, a)
+			lastErr = a.err
+			if w.ctx.Err() != nil || kind == gwerr.Canceled {
+				w.abandon(errLost)
+				return nil, w.res, gwerr.Wrap(gwerr.Canceled, context.Cause(w.ctx), "the client canceled the request")
+			}
+			if !kind.Retryable() {
+				w.abandon(errLost)
+				return nil, w.res, a.err
+			}
+			if len(w.inflight) > 0 {
+				continue // a hedge is still running; it may yet win
+			}
+			if w.tries < w.rt.Attempts && w.startNext(false) {
+				w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed_over").Inc()
+				w.e.metrics.Failovers.WithLabelValues(w.rt.Model.Name, kind.String()).Inc()
+				continue
+			}
+			if w.tries < w.rt.Attempts && w.retrySame(a) {
+				continue
+			}
+			w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed").Inc()
+			return nil, w.res, w.final(lastErr)
+		}
+	}
+}
+
+// startNext launches the next deployment of the plan whose breaker admits
+// an attempt.
+func (w *walk) startNext(hedge bool) bool {
+	for w.next < len(w.plan.Attempts) {
+		t := w.rt.Targets[w.plan.Attempts[w.next]]
+		w.next++
+		if w.pinned || w.e.health.Acquire(t.Name) {
+			w.launch(t, hedge)
+			return true
+		}
+	}
+	return false
+}
+
+// retrySame retries the deployment that just failed, after an exponential
+// backoff with jitter. DESIGN: only when no other eligible deployment is
+// left, and never when the provider told us how long to wait (that put the
+// deployment in cooldown) or rejected our credentials.
+func (w *walk) retrySame(a *attempt) bool {
+	ge := gwerr.As(a.err)
+	if ge.RetryAfter > 0 || ge.Kind == gwerr.Auth {
+		return false
+	}
+	d := backoff(w.retries)
+	d = d/2 + time.Duration(w.e.jitter(int64(d/2)+1))
+	w.retries++
+	if !w.e.sleep(w.ctx.Done(), d) || !w.pinned && !w.e.health.Acquire(a.t.Name) {
+		return false
+	}
+	w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "retried").Inc()
+	w.launch(a.t, false)
+	return true
+}
+
+func backoff(n int) time.Duration {
+	d := 100 * time.Millisecond << min(n, 5)
+	return min(d, 2*time.Second)
+}
+
+func (w *walk) launch(t *Target, hedge bool) {
+	ctx, cancel := context.WithCancelCause(w.ctx)
+	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge}
+	w.inflight = append(w.inflight, a)
+	w.res.Attempts++
+	if !hedge {
+		w.tries++
+	}
+	go func() {
+		w.open(a)
+		w.results <- a
+	}()
+}
+
+func (w *walk) remove(a *attempt) {
+	for i, x := range w.inflight {
+		if x == a {
+			w.inflight = append(w.inflight[:i], w.inflight[i+1:]...)
+			return
+		}
+	}
+}
+
+// win records the winner and cancels any other attempt still running.
+func (w *walk) win(a *attempt) {
+	w.res.Target = a.t
+	result := "success"
+	if len(w.inflight) > 0 || a.hedge {
+		result = "hedge_won"
+		w.e.metrics.Hedges.WithLabelValues(w.rt.Model.Name, "won").Inc()
+	}
+	w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, result).Inc()
+	w.abandon(errLost)
+}
+
+// abandon cancels every attempt still in flight and cleans each up when it
+// returns, in the background: its tokens are still metered and its breaker
+// slot released, but it never counts as the deployment's failure.
+func (w *walk) abandon(cause error) {
+	if len(w.inflight) == 0 {
+		return
+	}
+	pending := w.inflight
+	w.inflight = nil
+	for _, a := range pending {
+		a.cancel(cause)
+	}
+	go func(n int) {
+		for range n {
+			a := <-w.results
+			w.e.lost(w.rt, a)
+		}
+	}(len(pending))
+}
+
+// final is the error a client sees once every attempt failed.
+func (w *walk) final(last error) error {
+	ge := gwerr.As(last)
+	switch ge.Kind {
+	case gwerr.Auth:
+		// The provider rejected windrose's credentials: not the client's fault.
+		return &gwerr.Error{Kind: gwerr.Upstream, Code: "upstream_auth_failed", Status: ge.Status, Err: last,
+			Message: "model " + quote(w.rt.Model.Name) + ": the provider rejected the gateway's credentials"}
+	}
+	return last
+}

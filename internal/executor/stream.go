@@ -1,0 +1,183 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/internal/router"
+	"github.com/windrose-gw/windrose/providers"
+)
+
+// Sink receives a committed stream. The executor calls Commit once, then
+// Event for each event with deltas. Events are reused after Event returns.
+// An error from the sink means the client is gone.
+type Sink interface {
+	Commit(t *Target, attempts int) error
+	Event(ev *llm.StreamEvent) error
+}
+
+// emptyEnd is how a stream that produced no content at all ended (an empty
+// answer is valid: a finish reason and usage, no text).
+type emptyEnd struct {
+	finish llm.FinishReason
+	usage  llm.Usage
+	hasUse bool
+}
+
+// Stream serves a streamed request. Until the first content event any
+// failure moves on to the next deployment, unseen by the client; the sink is
+// committed only then. It returns the usage of the winning attempt (nil if
+// the provider reported none) and, after commit, the error that ended the
+// stream early, which the caller must send in-band.
+func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, rr router.Request, sink Sink) (*llm.Usage, Result, error) {
+	a, res, err := e.run(ctx, rt, rr, func(a *attempt) { e.openStream(rt, req, a) })
+	if err != nil {
+		return nil, res, err
+	}
+	defer a.cancel(nil)
+	defer a.stream.Close()
+	if err := sink.Commit(a.t, res.Attempts); err != nil {
+		e.lost(rt, a)
+		return nil, res, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
+	}
+	res.Committed = true
+	if a.first == nil {
+		return e.finishEmpty(a, sink, res)
+	}
+	u, err := e.pump(rt, a, sink)
+	return u, res, err
+}
+
+// openStream calls the deployment and reads up to the first content event,
+// under the first-token timeout.
+func (e *Executor) openStream(rt *Route, req *llm.ChatRequest, a *attempt) {
+	if rt.FirstTokenTimeout > 0 {
+		t := time.AfterFunc(rt.FirstTokenTimeout, func() { a.cancel(errFirstToken) })
+		defer t.Stop()
+	}
+	a.stream, a.err = a.t.Client.ChatStream(a.ctx, req)
+	if a.err != nil {
+		return
+	}
+	for {
+		ev, err := a.stream.Next()
+		if err == io.EOF {
+			return // an empty answer: a.first stays nil
+		}
+		if err != nil {
+			a.err = err
+			return
+		}
+		if ev.HasContent() {
+			a.ttft = e.now().Sub(a.start)
+			a.first = ev
+			return
+		}
+		for _, d := range ev.Deltas {
+			if d.FinishReason != "" {
+				a.empty.finish = d.FinishReason
+			}
+		}
+		if ev.Usage != nil {
+			a.empty.usage, a.empty.hasUse = *ev.Usage, true
+		}
+	}
+}
+
+// pump relays the committed stream to the sink under the stall timeout.
+func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
+	a.t.Metrics.TTFT.Observe(a.ttft.Seconds())
+	var stall *time.Timer
+	if rt.StallTimeout > 0 {
+		stall = time.AfterFunc(rt.StallTimeout, func() { a.cancel(errStall) })
+		defer stall.Stop()
+	}
+	var usage llm.Usage
+	hasUsage, finished := false, false
+	ev := a.first
+	for {
+		if ev.Usage != nil {
+			usage, hasUsage = *ev.Usage, true
+		}
+		for i := range ev.Deltas {
+			ev.Deltas[i].Role = "" // the sink sent the role when it committed
+			if ev.Deltas[i].FinishReason != "" {
+				finished = true
+			}
+		}
+		if len(ev.Deltas) > 0 {
+			if err := sink.Event(ev); err != nil {
+				return e.clientGone(rt, a, usage, hasUsage, err)
+			}
+		}
+		var err error
+		ev, err = a.stream.Next()
+		if stall != nil {
+			stall.Reset(rt.StallTimeout)
+		}
+		if err == io.EOF && finished {
+			up := usagePtr(usage, hasUsage)
+			e.succeeded(a, up)
+			return up, nil
+		}
+		if err != nil {
+			if err == io.EOF {
+				err = gwerr.New(gwerr.Upstream, "the provider ended the stream without a finish reason")
+			}
+			return e.brokenAfterCommit(rt, a, usage, hasUsage, err)
+		}
+	}
+}
+
+// brokenAfterCommit handles a stream that failed after the client got
+// content: it counts against the deployment and the client gets the error
+// in-band.
+func (e *Executor) brokenAfterCommit(rt *Route, a *attempt, u llm.Usage, hasUsage bool, err error) (*llm.Usage, error) {
+	if a.ctx.Err() != nil && context.Cause(a.ctx) != errStall {
+		return e.clientGone(rt, a, u, hasUsage, err)
+	}
+	a.err = err
+	e.failed(rt, a)
+	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, "failed").Inc()
+	if hasUsage && providers.UsageOf(err) == nil {
+		e.account(a.t, &u)
+	}
+	return nil, a.err
+}
+
+func (e *Executor) clientGone(rt *Route, a *attempt, u llm.Usage, hasUsage bool, err error) (*llm.Usage, error) {
+	e.lost(rt, a)
+	if hasUsage {
+		e.account(a.t, &u)
+	}
+	if !errors.Is(err, context.Canceled) {
+		err = gwerr.Wrap(gwerr.Canceled, err, "the client went away")
+	}
+	return nil, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
+}
+
+// finishEmpty relays an answer that had no content at all.
+func (e *Executor) finishEmpty(a *attempt, sink Sink, res Result) (*llm.Usage, Result, error) {
+	finish := a.empty.finish
+	if finish == "" {
+		finish = llm.FinishStop
+	}
+	ev := &llm.StreamEvent{Deltas: []llm.Delta{{FinishReason: finish}}}
+	up := usagePtr(a.empty.usage, a.empty.hasUse)
+	e.succeeded(a, up)
+	if err := sink.Event(ev); err != nil {
+		return up, res, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
+	}
+	return up, res, nil
+}
+
+func usagePtr(u llm.Usage, ok bool) *llm.Usage {
+	if !ok {
+		return nil
+	}
+	return &u
+}

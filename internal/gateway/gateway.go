@@ -1,0 +1,138 @@
+// Package gateway wires a validated config into a running gateway: it builds
+// each deployment's adapter, the breakers, metrics, executor and HTTP server.
+// cmd/windrose and the end-to-end tests both start windrose through it.
+package gateway
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/windrose-gw/windrose/internal/config"
+	"github.com/windrose-gw/windrose/internal/executor"
+	"github.com/windrose-gw/windrose/internal/health"
+	"github.com/windrose-gw/windrose/internal/router"
+	"github.com/windrose-gw/windrose/internal/server"
+	"github.com/windrose-gw/windrose/internal/telemetry"
+	"github.com/windrose-gw/windrose/providers"
+)
+
+// Options are the injected dependencies. Zero values get production
+// defaults.
+type Options struct {
+	Providers  *providers.Registry
+	Registry   *prometheus.Registry // metrics registry; default: a new one
+	Logger     *zap.Logger
+	HTTPClient *http.Client
+	Prices     config.PriceTable
+	Breaker    health.BreakerConfig
+	Now        func() time.Time
+	Rand       *rand.Rand
+}
+
+// Gateway is a built gateway.
+type Gateway struct {
+	Server   *server.Server
+	Health   *health.Tracker
+	Metrics  *telemetry.Metrics
+	Registry *prometheus.Registry
+	Catalog  *server.Catalog
+}
+
+// New builds a gateway from cfg.
+func New(cfg *config.Config, o Options) (*Gateway, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = NewHTTPClient()
+	}
+	metrics := telemetry.NewMetrics(o.Registry)
+	tracker := health.NewTracker(o.Breaker, o.Now)
+	g := &Gateway{Health: tracker, Metrics: metrics, Registry: o.Registry, Catalog: server.NewCatalog()}
+	deps := providers.Deps{HTTPClient: o.HTTPClient, Logger: o.Logger}
+	states := map[string]prometheus.Gauge{}
+	for i := range cfg.Models {
+		rt, err := buildRoute(cfg, &cfg.Models[i], o, deps, metrics)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range rt.Targets {
+			tracker.Add(t.Name)
+			states[t.Name] = t.Metrics.State
+		}
+		g.Catalog.Add(rt, append([]string{cfg.Models[i].Name}, cfg.Models[i].Aliases...)...)
+	}
+	tracker.OnChange(func(dep string, s health.State) {
+		if st, ok := states[dep]; ok {
+			st.Set(float64(s))
+		}
+	})
+	exec := executor.New(executor.Options{Health: tracker, Metrics: metrics, Logger: o.Logger, Rand: o.Rand, Now: o.Now})
+	keys := make([]string, len(cfg.Server.APIKeys))
+	for i, k := range cfg.Server.APIKeys {
+		keys[i] = k.Value()
+	}
+	g.Server = server.New(server.Options{
+		Catalog: g.Catalog, Executor: exec, Metrics: metrics, Gatherer: o.Registry, Logger: o.Logger,
+		Usable: tracker.Usable, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
+		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
+		APIKeys: keys, LogBodies: cfg.Server.LogBodies, Now: o.Now,
+	})
+	return g, nil
+}
+
+func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.Deps, metrics *telemetry.Metrics) (*executor.Route, error) {
+	rt := &executor.Route{
+		Model:             router.Model{Name: m.Name, Strategy: m.Strategy, Regions: m.Regions},
+		Attempts:          m.Attempts,
+		AttemptTimeout:    m.AttemptTimeout.D(),
+		FirstTokenTimeout: m.FirstTokenTimeout.D(),
+		StallTimeout:      m.StallTimeout.D(),
+	}
+	if m.Hedge != nil {
+		rt.HedgeAfter, rt.HedgeBudget = m.Hedge.After.D(), m.Hedge.Budget
+	}
+	for j := range m.Deployments {
+		d := &m.Deployments[j]
+		client, err := o.Providers.Build(*d, deps)
+		if err != nil {
+			return nil, fmt.Errorf("models[%s].deployments[%s]: %w", m.Name, d.Name, err)
+		}
+		price, hasPrice := cfg.PriceFor(d, o.Prices)
+		rt.Model.Deployments = append(rt.Model.Deployments, router.Deployment{
+			Name: d.Name, Provider: d.Provider, Region: d.Region, Geo: d.Geo,
+			Weight: d.Weight, Priority: d.Priority,
+			InputPerMTok: price.InputPerMTok, OutputPerMTok: price.OutputPerMTok, HasPrice: hasPrice,
+		})
+		rt.Targets = append(rt.Targets, &executor.Target{
+			Name: d.Name, Provider: d.Provider, Model: d.Model, Region: d.Region, Geo: d.Geo,
+			Client: client, Metrics: metrics.ForDeployment(d.Provider, d.Name, d.Region, m.Name),
+			Price: price, HasPrice: hasPrice,
+		})
+	}
+	return rt, nil
+}
+
+// NewHTTPClient returns the pooled keep-alive client shared by adapters.
+// There is no overall client timeout: streams may run for minutes, and the
+// executor bounds every attempt itself.
+func NewHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 128
+	t.IdleConnTimeout = 90 * time.Second
+	t.ResponseHeaderTimeout = 0
+	t.ForceAttemptHTTP2 = true
+	return &http.Client{Transport: t}
+}

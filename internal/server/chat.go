@@ -1,0 +1,184 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/windrose-gw/windrose/internal/executor"
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/internal/openaiapi"
+	"github.com/windrose-gw/windrose/internal/router"
+)
+
+var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }}
+
+// access is what one request's access-log line and metrics say.
+type access struct {
+	model    string
+	stream   bool
+	status   int
+	res      executor.Result
+	usage    *llm.Usage
+	err      error
+	bodySize int
+}
+
+func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	start := s.o.Now()
+	acc := access{model: "unknown"}
+	defer func() { s.finish(r, start, &acc) }()
+
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	if err := readBody(buf, w, r, s.o.MaxBodyBytes); err != nil {
+		acc.err, acc.status = err, writeError(w, err)
+		return
+	}
+	acc.bodySize = buf.Len()
+	req, err := openaiapi.DecodeRequest(buf.Bytes())
+	if err != nil {
+		acc.err, acc.status = err, writeError(w, err)
+		return
+	}
+	if s.o.LogBodies {
+		s.o.Logger.Debug("request body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", buf.Bytes()))
+	}
+	acc.stream = req.Stream
+	rt, ok := s.o.Catalog.Lookup(req.Model)
+	if !ok {
+		acc.err, acc.status = unknownModel(req.Model), 0
+		acc.status = writeError(w, acc.err)
+		return
+	}
+	acc.model = rt.Model.Name
+	rr := router.Request{
+		Regions:      splitList(r.Header.Get("X-Windrose-Region")),
+		Pin:          strings.TrimSpace(r.Header.Get("X-Windrose-Deployment")),
+		PreferRegion: s.o.PreferRegion,
+	}
+	ctx := r.Context()
+	if s.o.RequestTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.o.RequestTimeout)
+		defer cancel()
+	}
+	if req.Stream {
+		s.stream(ctx, w, rt, req, rr, &acc)
+		return
+	}
+	resp, res, err := s.o.Executor.Chat(ctx, rt, req, rr)
+	acc.res = res
+	if err != nil {
+		acc.err, acc.status = err, writeError(w, err)
+		return
+	}
+	acc.usage = resp.Usage
+	setRouteHeaders(w.Header(), res.Target, res.Attempts)
+	w.Header().Set("Content-Type", "application/json")
+	out := openaiapi.AppendResponse(buf.Bytes()[:0], resp)
+	if s.o.LogBodies {
+		s.o.Logger.Debug("response body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", out))
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+	acc.status = http.StatusOK
+}
+
+// readBody reads the request body into buf, enforcing the size limit.
+func readBody(buf *bytes.Buffer, w http.ResponseWriter, r *http.Request, limit int64) error {
+	if limit > 0 && r.ContentLength > limit {
+		return tooLarge(limit)
+	}
+	body := r.Body
+	if limit > 0 {
+		body = http.MaxBytesReader(w, r.Body, limit)
+	}
+	if _, err := buf.ReadFrom(body); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge(limit)
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return gwerr.Wrap(gwerr.Canceled, err, "the client went away")
+		}
+		return gwerr.Wrap(gwerr.InvalidRequest, err, "could not read the request body")
+	}
+	return nil
+}
+
+func tooLarge(limit int64) error {
+	e := gwerr.New(gwerr.TooLarge, "request body is larger than the limit of %d bytes", limit)
+	e.Code = "request_too_large"
+	return e
+}
+
+func setRouteHeaders(h http.Header, t *executor.Target, attempts int) {
+	if t != nil {
+		h.Set("X-Windrose-Provider", t.Provider)
+		h.Set("X-Windrose-Deployment", t.Name)
+		h.Set("X-Windrose-Region", t.Region)
+	}
+	h.Set("X-Windrose-Attempts", strconv.Itoa(attempts))
+}
+
+// splitList splits a comma-separated header value into trimmed, lower-cased
+// entries.
+func splitList(v string) []string {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	parts := strings.Split(v, ",")
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// finish writes the access-log line and the request metrics.
+func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
+	d := s.o.Now().Sub(start)
+	status := acc.status
+	if acc.err != nil && gwerr.KindOf(acc.err) == gwerr.Canceled {
+		status = gwerr.StatusClientClosed
+	}
+	stream := strconv.FormatBool(acc.stream)
+	s.o.Metrics.Requests.WithLabelValues(acc.model, strconv.Itoa(status), stream).Inc()
+	s.o.Metrics.RequestDuration.WithLabelValues(acc.model, stream).Observe(d.Seconds())
+	fields := []zap.Field{
+		zap.String("request_id", RequestID(r.Context())),
+		zap.String("model", acc.model),
+		zap.Bool("stream", acc.stream),
+		zap.Int("status", status),
+		zap.Int("attempts", acc.res.Attempts),
+		zap.Duration("duration", d),
+	}
+	if t := acc.res.Target; t != nil {
+		fields = append(fields, zap.String("deployment", t.Name), zap.String("provider", t.Provider))
+	}
+	if u := acc.usage; u != nil {
+		fields = append(fields, zap.Int("prompt_tokens", u.PromptTokens), zap.Int("completion_tokens", u.CompletionTokens))
+	}
+	if acc.err != nil {
+		ge := gwerr.As(acc.err)
+		fields = append(fields, zap.String("error_kind", ge.Kind.String()), zap.String("error", ge.Message))
+	}
+	s.o.Logger.Info("access", fields...)
+}
+
+func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openaiapi.AppendModels(nil, s.o.Catalog.names, s.created, "windrose"))
+}

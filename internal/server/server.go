@@ -1,0 +1,143 @@
+// Package server is windrose's HTTP front: chi routes and middleware, the
+// OpenAI chat-completions endpoint, model listing, health and metrics.
+package server
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+
+	"github.com/windrose-gw/windrose/internal/executor"
+	"github.com/windrose-gw/windrose/internal/telemetry"
+)
+
+// Catalog resolves what clients send as "model".
+type Catalog struct {
+	routes map[string]*executor.Route // name and aliases, lower-cased
+	names  []string                   // listed by GET /v1/models
+}
+
+// NewCatalog indexes routes by their names and aliases. The caller has
+// validated that no two collide.
+func NewCatalog() *Catalog { return &Catalog{routes: map[string]*executor.Route{}} }
+
+// Add registers rt under each of names.
+func (c *Catalog) Add(rt *executor.Route, names ...string) {
+	for _, n := range names {
+		c.routes[strings.ToLower(n)] = rt
+		c.names = append(c.names, n)
+	}
+	sort.Strings(c.names)
+}
+
+// Lookup returns the route for a client's model name.
+func (c *Catalog) Lookup(name string) (*executor.Route, bool) {
+	rt, ok := c.routes[name]
+	if !ok {
+		rt, ok = c.routes[strings.ToLower(name)]
+	}
+	return rt, ok
+}
+
+// Routes returns every distinct route.
+func (c *Catalog) Routes() []*executor.Route {
+	seen := map[*executor.Route]bool{}
+	var out []*executor.Route
+	for _, n := range c.names {
+		rt := c.routes[strings.ToLower(n)]
+		if !seen[rt] {
+			seen[rt] = true
+			out = append(out, rt)
+		}
+	}
+	return out
+}
+
+// Options configures a Server.
+type Options struct {
+	Catalog        *Catalog
+	Executor       *executor.Executor
+	Metrics        *telemetry.Metrics
+	Gatherer       prometheus.Gatherer
+	Logger         *zap.Logger
+	Usable         func(deployment string) bool // readiness: is any deployment routable
+	MaxBodyBytes   int64
+	RequestTimeout time.Duration
+	PreferRegion   string
+	APIKeys        []string
+	LogBodies      bool
+	Now            func() time.Time
+}
+
+// Server serves the gateway's HTTP API.
+type Server struct {
+	o       Options
+	handler http.Handler
+	ready   atomic.Bool
+	created int64
+}
+
+// New builds the server. It starts ready; SetReady(false) when draining.
+func New(o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	s := &Server{o: o, created: o.Now().Unix()}
+	s.ready.Store(true)
+	r := chi.NewRouter()
+	r.Use(requestID, s.recoverer)
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { writePlain(w, http.StatusOK, "ok\n") })
+	r.Get("/readyz", s.readyz)
+	r.Handle("/metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
+	r.Group(func(r chi.Router) {
+		r.Use(s.auth)
+		r.Post("/v1/chat/completions", s.chat)
+		r.Get("/v1/models", s.models)
+	})
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, notFound("unknown endpoint %s %s", r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, methodNotAllowed(r.Method, r.URL.Path))
+	})
+	s.handler = r
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// SetReady flips readiness; /readyz answers 503 while not ready.
+func (s *Server) SetReady(v bool) { s.ready.Store(v) }
+
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	if !s.ready.Load() {
+		writePlain(w, http.StatusServiceUnavailable, "draining\n")
+		return
+	}
+	for _, rt := range s.o.Catalog.Routes() {
+		for _, t := range rt.Targets {
+			if s.o.Usable == nil || s.o.Usable(t.Name) {
+				writePlain(w, http.StatusOK, "ready\n")
+				return
+			}
+		}
+	}
+	writePlain(w, http.StatusServiceUnavailable, "no routable deployment\n")
+}
+
+func writePlain(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}

@@ -1,0 +1,124 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/windrose-gw/windrose/internal/executor"
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/internal/openaiapi"
+	"github.com/windrose-gw/windrose/internal/router"
+)
+
+// sseSink writes a committed stream to the client in OpenAI's chunk format,
+// flushing every event. One buffer is reused for every chunk.
+type sseSink struct {
+	w         http.ResponseWriter
+	rc        *http.ResponseController
+	buf       []byte
+	hdr       openaiapi.ChunkHeader
+	target    *executor.Target
+	usageNull bool // include_usage asked: OpenAI sends "usage":null on every chunk
+	choices   int
+	started   bool
+	now       func() time.Time
+	reqID     string
+}
+
+func (s *sseSink) Commit(t *executor.Target, attempts int) error {
+	s.target = t
+	h := s.w.Header()
+	setRouteHeaders(h, t, attempts)
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	s.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *sseSink) Event(ev *llm.StreamEvent) error {
+	s.buf = s.buf[:0]
+	if !s.started {
+		s.start(ev)
+	}
+	s.buf = s.appendChunk(s.buf, ev)
+	return s.flush()
+}
+
+// start fixes the chunk header for the whole stream from the first event
+// and sends the role chunk of every choice, as OpenAI does.
+func (s *sseSink) start(ev *llm.StreamEvent) {
+	s.started = true
+	s.hdr = openaiapi.ChunkHeader{ID: ev.ID, Created: ev.Created, Model: ev.Model}
+	if s.hdr.ID == "" {
+		s.hdr.ID = "chatcmpl-" + s.reqID
+	}
+	if s.hdr.Created == 0 {
+		s.hdr.Created = s.now().Unix()
+	}
+	if s.hdr.Model == "" && s.target != nil {
+		s.hdr.Model = s.target.Model
+	}
+	role := llm.StreamEvent{Deltas: make([]llm.Delta, s.choices)}
+	for i := range role.Deltas {
+		role.Deltas[i] = llm.Delta{Index: i, Role: llm.RoleAssistant}
+	}
+	s.buf = s.appendChunk(s.buf, &role)
+}
+
+func (s *sseSink) appendChunk(dst []byte, ev *llm.StreamEvent) []byte {
+	if s.usageNull {
+		return openaiapi.AppendChunkUsageNull(dst, s.hdr, ev)
+	}
+	return openaiapi.AppendChunk(dst, s.hdr, ev)
+}
+
+func (s *sseSink) flush() error {
+	if _, err := s.w.Write(s.buf); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
+// end closes a committed stream: usage and [DONE] on success, an in-band
+// error event and no [DONE] on failure, so no client mistakes a broken
+// answer for a complete one.
+func (s *sseSink) end(usage *llm.Usage, err error) {
+	s.buf = s.buf[:0]
+	if !s.started && err == nil {
+		s.start(&llm.StreamEvent{})
+	}
+	switch {
+	case err != nil:
+		if gwerr.KindOf(err) == gwerr.Canceled {
+			return
+		}
+		s.buf = openaiapi.AppendStreamError(s.buf, err)
+	default:
+		if s.usageNull && usage != nil {
+			s.buf = openaiapi.AppendUsageChunk(s.buf, s.hdr, usage)
+		}
+		s.buf = openaiapi.AppendDone(s.buf)
+	}
+	_ = s.flush()
+}
+
+func (s *Server) stream(ctx context.Context, w http.ResponseWriter, rt *executor.Route, req *llm.ChatRequest, rr router.Request, acc *access) {
+	sink := &sseSink{
+		w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 1024),
+		usageNull: req.IncludeUsage, choices: 1, now: s.o.Now, reqID: RequestID(ctx),
+	}
+	if req.N != nil && *req.N > 1 {
+		sink.choices = *req.N
+	}
+	usage, res, err := s.o.Executor.Stream(ctx, rt, req, rr, sink)
+	acc.res, acc.usage, acc.err = res, usage, err
+	if !res.Committed {
+		acc.status = writeError(w, err)
+		return
+	}
+	acc.status = http.StatusOK
+	sink.end(usage, err)
+}

@@ -1,0 +1,19 @@
+// Package all assembles the registry of every built-in provider kind. It
+// lives apart from package providers because the adapters import providers.
+package all
+
+import (
+	"github.com/windrose-gw/windrose/providers"
+	"github.com/windrose-gw/windrose/providers/mistral"
+	"github.com/windrose-gw/windrose/providers/openai"
+	"github.com/windrose-gw/windrose/providers/openrouter"
+)
+
+// Registry returns a new registry with every built-in kind registered.
+func Registry() *providers.Registry {
+	r := providers.NewRegistry()
+	r.Register(mistral.Kind, mistral.New)
+	r.Register(openrouter.Kind, openrouter.New)
+	r.Register(openai.Kind, openai.New)
+	return r
+}

@@ -1,0 +1,16 @@
+package all
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Every built-in kind is registered exactly once (Register panics on a
+// duplicate) and under the name configs use.
+func TestRegistry(t *testing.T) {
+	got := Registry().Kinds()
+	if diff := cmp.Diff([]string{"mistral", "openai", "openrouter"}, got); diff != "" {
+		t.Errorf("kinds (-want +got):\n%s", diff)
+	}
+}

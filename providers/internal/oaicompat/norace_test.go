@@ -1,0 +1,5 @@
+//go:build !race
+
+package oaicompat
+
+const raceEnabled = false

@@ -1,0 +1,162 @@
+// Package oaicompat holds the pieces every OpenAI-dialect adapter shares: an
+// SSE reader, an allocation-free chat.completion.chunk parser, the Stream
+// built from both, the non-streamed response decoder and HTTP helpers.
+//
+// It is internal to providers/ so adapters can share it without making it
+// part of windrose's public seam.
+package oaicompat
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DefaultMaxLine caps one SSE line. A provider chunk is a few hundred bytes;
+// a megabyte line means a broken or hostile upstream, not a big answer.
+const DefaultMaxLine = 1 << 20
+
+// ErrLineTooLong is returned when an SSE line exceeds the reader's cap.
+var ErrLineTooLong = errors.New("sse line exceeds the size limit")
+
+// doneMarker is the data payload OpenAI-dialect providers end a stream with.
+var doneMarker = []byte("[DONE]")
+
+// SSEReader reads server-sent events and yields their data payloads. It
+// reuses its buffers: a payload is valid until the next call to Next.
+//
+// It implements the parts of the SSE grammar providers use: "data:" lines
+// (several in one event are joined with "\n"), "event:" and "id:" fields,
+// ":" comment lines (OpenRouter's keep-alives), LF or CRLF line ends, and
+// the "[DONE]" terminator.
+type SSEReader struct {
+	br      *bufio.Reader
+	maxLine int
+	long    []byte // assembles a line longer than br's buffer
+	data    []byte
+	event   []byte
+	id      []byte
+	hasData bool
+	done    bool
+	eof     bool
+}
+
+// NewSSEReader returns a reader over r that rejects lines longer than
+// maxLine bytes (DefaultMaxLine when maxLine <= 0).
+func NewSSEReader(r io.Reader, maxLine int) *SSEReader {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLine
+	}
+	return &SSEReader{br: bufio.NewReaderSize(r, 16<<10), maxLine: maxLine}
+}
+
+// Done reports whether the "[DONE]" terminator was read.
+func (s *SSEReader) Done() bool { return s.done }
+
+// Event returns the "event:" field of the last payload Next returned, or
+// nil when the event had none.
+func (s *SSEReader) Event() []byte { return s.event }
+
+// ID returns the last "id:" field seen (SSE ids persist across events).
+func (s *SSEReader) ID() []byte { return s.id }
+
+// Next returns the data of the next event that has any. It returns io.EOF
+// after "[DONE]" or at the end of input; an event cut off by the end of
+// input is discarded, as the SSE spec says. Other errors come from the
+// underlying reader or are ErrLineTooLong.
+func (s *SSEReader) Next() ([]byte, error) {
+	if s.done || s.eof {
+		return nil, io.EOF
+	}
+	s.data, s.event, s.hasData = s.data[:0], s.event[:0], false
+	for {
+		line, err := s.readLine()
+		if err == io.EOF {
+			s.eof = true
+			// Be lenient with a server that closes right after
+			// "data: [DONE]" without the blank line.
+			if len(line) > 0 {
+				s.field(line)
+			}
+			if s.hasData && bytes.Equal(s.data, doneMarker) {
+				s.done = true
+			}
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(line) == 0 {
+			if !s.hasData {
+				continue // blank line after a comment or a data-less event
+			}
+			if bytes.Equal(s.data, doneMarker) {
+				s.done = true
+				return nil, io.EOF
+			}
+			return s.data, nil
+		}
+		s.field(line)
+	}
+}
+
+// field applies one non-blank line to the event being assembled.
+func (s *SSEReader) field(line []byte) {
+	if line[0] == ':' {
+		return // comment / keep-alive
+	}
+	name, value := line, []byte(nil)
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		name, value = line[:i], line[i+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	switch string(name) {
+	case "data":
+		if s.hasData {
+			s.data = append(s.data, '\n')
+		}
+		s.data = append(s.data, value...)
+		s.hasData = true
+	case "event":
+		s.event = append(s.event[:0], value...)
+	case "id":
+		s.id = append(s.id[:0], value...)
+	}
+	// "retry" and unknown fields are ignored, as the spec says.
+}
+
+// readLine returns the next line without its line end. At the end of input
+// it returns the unterminated rest (nil if none) together with io.EOF.
+func (s *SSEReader) readLine() ([]byte, error) {
+	line, err := s.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		s.long = append(s.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			if len(s.long) > s.maxLine {
+				return nil, fmt.Errorf("%w (%d bytes)", ErrLineTooLong, s.maxLine)
+			}
+			line, err = s.br.ReadSlice('\n')
+			s.long = append(s.long, line...)
+		}
+		line = s.long
+	}
+	if len(line) > s.maxLine+2 {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrLineTooLong, s.maxLine)
+	}
+	if err != nil {
+		if err == io.EOF && len(line) > 0 {
+			return trimEOL(line), io.EOF
+		}
+		return nil, err
+	}
+	return trimEOL(line), nil
+}
+
+func trimEOL(line []byte) []byte {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	return bytes.TrimSuffix(line, []byte("\r"))
+}

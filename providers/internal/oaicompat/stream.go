@@ -1,0 +1,124 @@
+package oaicompat
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/providers"
+)
+
+// StreamOptions tune a Stream to one provider.
+type StreamOptions struct {
+	// Provider names the provider in error messages ("mistral").
+	Provider string
+	// MapToolID maps tool-call ids in the stream back to the caller's.
+	MapToolID func(string) string
+	// Classify turns an in-band error into a *gwerr.Error. Nil uses
+	// ClassifyInBand.
+	Classify func(*InBandError) *gwerr.Error
+	// MaxLine caps one SSE line (DefaultMaxLine when 0).
+	MaxLine int
+}
+
+// Stream is a providers.Stream over an OpenAI-dialect SSE body.
+//
+// It ends with io.EOF only after both "[DONE]" and a finish reason; any
+// other end is an Upstream error. An in-band error is returned as its
+// classified error, wrapped with providers.WithUsage when the failing chunk
+// carried usage, and no event is produced for that chunk.
+type Stream struct {
+	ctx    context.Context
+	body   io.ReadCloser
+	sse    *SSEReader
+	parser ChunkParser
+	ev     llm.StreamEvent
+	opts   StreamOptions
+
+	finished bool  // some chunk carried a finish reason
+	err      error // sticky: once the stream failed or ended it stays so
+	closed   atomic.Bool
+	once     sync.Once
+}
+
+// NewStream reads events from body, which belongs to a response made with
+// ctx. The stream owns body and closes it.
+func NewStream(ctx context.Context, body io.ReadCloser, opts StreamOptions) *Stream {
+	if opts.Classify == nil {
+		opts.Classify = ClassifyInBand
+	}
+	s := &Stream{ctx: ctx, body: body, sse: NewSSEReader(body, opts.MaxLine), opts: opts}
+	s.parser.MapToolID = opts.MapToolID
+	return s
+}
+
+// Next returns the next event; see providers.Stream.
+func (s *Stream) Next() (*llm.StreamEvent, error) {
+	for s.err == nil {
+		data, err := s.sse.Next()
+		if err != nil {
+			s.fail(s.endError(err))
+			break
+		}
+		info, err := s.parser.Parse(data, &s.ev)
+		if err != nil {
+			s.fail(gwerr.Wrap(gwerr.Upstream, err, "%s sent a malformed stream chunk", s.opts.Provider))
+			break
+		}
+		if info.Err != nil {
+			s.fail(providers.WithUsage(s.opts.Classify(info.Err), s.ev.Usage))
+			break
+		}
+		s.finished = s.finished || info.Finished
+		if len(s.ev.Deltas) == 0 && s.ev.Usage == nil {
+			continue // nothing for the caller (an empty keep-alive chunk)
+		}
+		return &s.ev, nil
+	}
+	return nil, s.err
+}
+
+// fail records err as the stream's final result and releases the body.
+func (s *Stream) fail(err error) {
+	s.err = err
+	if err == io.EOF {
+		// Drain what little is left so the connection can be reused.
+		_, _ = io.CopyN(io.Discard, s.body, 4<<10)
+	}
+	_ = s.Close()
+}
+
+// endError classifies how the SSE body ended.
+func (s *Stream) endError(err error) error {
+	switch {
+	case err == io.EOF && s.sse.Done() && s.finished:
+		return io.EOF
+	case err == io.EOF && s.sse.Done():
+		return gwerr.New(gwerr.Upstream, "%s stream ended without a finish reason", s.opts.Provider)
+	case err == io.EOF:
+		return gwerr.New(gwerr.Upstream, "%s stream ended without terminator", s.opts.Provider)
+	case errors.Is(err, ErrLineTooLong):
+		return gwerr.Wrap(gwerr.Upstream, err, "%s sent an oversized stream line", s.opts.Provider)
+	}
+	if ctxErr := s.ctx.Err(); ctxErr != nil {
+		return TransportError(s.ctx, ctxErr, s.opts.Provider)
+	}
+	if s.closed.Load() {
+		return gwerr.Wrap(gwerr.Canceled, err, "%s stream closed", s.opts.Provider)
+	}
+	return TransportError(s.ctx, err, s.opts.Provider)
+}
+
+// Close releases the connection. It is safe to call more than once and
+// concurrently with Next, whose blocked read it unblocks.
+func (s *Stream) Close() error {
+	s.once.Do(func() {
+		s.closed.Store(true)
+		_ = s.body.Close()
+	})
+	return nil
+}

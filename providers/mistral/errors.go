@@ -1,0 +1,54 @@
+package mistral
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/providers/internal/oaicompat"
+)
+
+// classifyError maps a non-2xx Mistral response to a *gwerr.Error
+// (PROVIDERS.md §1.5). secret is redacted from any echoed message.
+//
+// A 429 whose message speaks of capacity ("Service tier capacity
+// exceeded") is Overloaded, not RateLimited: it is the provider's shortage,
+// not our quota, and another deployment is the right answer.
+func classifyError(status int, h http.Header, body []byte, now time.Time, secret string) *gwerr.Error {
+	eb := oaicompat.ParseErrorBody(body)
+	msg := oaicompat.Sanitize(eb.Message, secret)
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	e := &gwerr.Error{
+		Kind:    oaicompat.KindForStatus(status),
+		Message: "mistral: " + msg,
+		Status:  status,
+		Param:   eb.Param,
+	}
+	lower := strings.ToLower(eb.Message)
+	switch {
+	case status == http.StatusTooManyRequests && strings.Contains(lower, "capacity"):
+		e.Kind = gwerr.Overloaded
+	case status == http.StatusBadRequest && eb.Type == "invalid_model",
+		status == http.StatusBadRequest && strings.HasPrefix(lower, "invalid model"):
+		e.Code = "model_not_found"
+	case status == http.StatusBadRequest && isContextTooLong(lower):
+		e.Code = "context_length_exceeded"
+	case status == http.StatusBadRequest && eb.Type == "invalid_function_call":
+		e.Code = "invalid_function_call"
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		e.RetryAfter = oaicompat.RetryAfter(h, now, "ratelimitbysize-reset")
+	}
+	return e
+}
+
+// isContextTooLong recognises Mistral's context overflow message: "Prompt
+// contains 40960 tokens … too large for model with 32768 maximum context
+// length".
+func isContextTooLong(lower string) bool {
+	return strings.Contains(lower, "maximum context length") ||
+		strings.Contains(lower, "context length") && strings.Contains(lower, "too large")
+}

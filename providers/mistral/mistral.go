@@ -1,0 +1,111 @@
+// Package mistral is the adapter for Mistral's La Plateforme chat API
+// (PROVIDERS.md §1): an OpenAI-like dialect with its own field names, strict
+// schema validation and 9-character tool-call ids.
+package mistral
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/windrose-gw/windrose/internal/config"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/providers"
+	"github.com/windrose-gw/windrose/providers/internal/oaicompat"
+)
+
+// Kind is the provider kind this package registers.
+const Kind = "mistral"
+
+// DefaultBaseURL is La Plateforme's endpoint root.
+const DefaultBaseURL = "https://api.mistral.ai"
+
+const chatPath = "/v1/chat/completions"
+
+// Adapter is one Mistral deployment.
+type Adapter struct {
+	url    string
+	model  string
+	key    string
+	client *http.Client
+	now    func() time.Time
+}
+
+// New builds the adapter for d. d.BaseURL overrides DefaultBaseURL (the
+// path /v1/chat/completions is appended); d.Model is required. Mistral
+// takes no options block.
+func New(d config.Deployment, deps providers.Deps) (providers.Provider, error) {
+	if d.Model == "" {
+		return nil, errors.New("model: required for provider mistral")
+	}
+	// No options yet; strict decoding into an empty struct rejects any key.
+	if err := config.DecodeOptions(d.Options, &struct{}{}); err != nil {
+		return nil, err
+	}
+	base := d.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	if err := oaicompat.ValidateBaseURL(base); err != nil {
+		return nil, err
+	}
+	client := deps.HTTPClient
+	if client == nil {
+		client = oaicompat.DefaultHTTPClient()
+	}
+	return &Adapter{
+		url:    oaicompat.JoinURL(base, chatPath),
+		model:  d.Model,
+		key:    d.APIKey.Value(),
+		client: client,
+		now:    time.Now,
+	}, nil
+}
+
+// Chat sends req and returns the complete answer.
+func (a *Adapter) Chat(ctx context.Context, req *llm.ChatRequest) (*llm.ChatResponse, error) {
+	body, ids, err := encodeRequest(req, a.model, false)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := a.post(ctx, body, false)
+	if err != nil {
+		return nil, err
+	}
+	data, err := oaicompat.ReadBody(ctx, resp, oaicompat.MaxResponseBytes, Kind)
+	if err != nil {
+		return nil, err
+	}
+	return decodeResponse(data, ids)
+}
+
+// ChatStream sends req and returns the answer as a stream.
+func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (providers.Stream, error) {
+	body, ids, err := encodeRequest(req, a.model, true)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := a.post(ctx, body, true)
+	if err != nil {
+		return nil, err
+	}
+	return newStream(ctx, resp.Body, ids), nil
+}
+
+// post sends body and turns a non-2xx answer into a classified error.
+func (a *Adapter) post(ctx context.Context, body []byte, stream bool) (*http.Response, error) {
+	h := http.Header{}
+	if a.key != "" {
+		h.Set("Authorization", "Bearer "+a.key)
+	}
+	resp, err := oaicompat.Post(ctx, a.client, oaicompat.Request{URL: a.url, Body: body, Header: h, Stream: stream}, Kind)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		data := oaicompat.ReadErrorBody(resp)
+		return nil, classifyError(resp.StatusCode, resp.Header, data, a.now(), a.key)
+	}
+	return resp, nil
+}

@@ -1,0 +1,26 @@
+package mistral
+
+import (
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/providers/internal/oaicompat"
+)
+
+// decodeResponse translates a chat.completion body (PROVIDERS.md §1.3).
+// Finish reasons are normalised (model_length → length) and tool-call ids
+// Mistral echoes from the request are mapped back to the caller's.
+func decodeResponse(body []byte, ids *idMap) (*llm.ChatResponse, error) {
+	resp, inBand, err := oaicompat.DecodeResponse(body, ids.restore)
+	if err != nil {
+		return nil, gwerr.Wrap(gwerr.Upstream, err, "mistral sent a malformed response")
+	}
+	if inBand != nil {
+		return nil, oaicompat.ClassifyInBand(inBand)
+	}
+	for _, c := range resp.Choices {
+		if c.FinishReason == llm.FinishError {
+			return nil, gwerr.New(gwerr.Upstream, "mistral ended the generation with an error")
+		}
+	}
+	return resp, nil
+}

@@ -1,0 +1,20 @@
+package mistral
+
+import (
+	"context"
+	"io"
+
+	"github.com/windrose-gw/windrose/providers/internal/oaicompat"
+)
+
+// newStream reads Mistral's data-only SSE (PROVIDERS.md §1.4). Usage comes
+// on the last content chunk together with its finish reason and is exposed
+// as that event's Usage. A finish reason of "error" ends the stream with an
+// Upstream error; the end is io.EOF only after both a finish reason and
+// "[DONE]".
+func newStream(ctx context.Context, body io.ReadCloser, ids *idMap) *oaicompat.Stream {
+	return oaicompat.NewStream(ctx, body, oaicompat.StreamOptions{
+		Provider:  Kind,
+		MapToolID: ids.restore,
+	})
+}

@@ -1,0 +1,97 @@
+// Package openai is the adapter for a generic OpenAI-compatible chat
+// endpoint: vLLM, a Mistral VPC deployment, another gateway. It is the one
+// pass-through adapter: the caller's unmodelled fields (Extra) are
+// forwarded as they came.
+package openai
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/windrose-gw/windrose/internal/config"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/providers"
+	"github.com/windrose-gw/windrose/providers/internal/oaicompat"
+)
+
+// Kind is the provider kind this package registers.
+const Kind = "openai"
+
+// Adapter is one OpenAI-compatible deployment.
+type Adapter struct {
+	url    string
+	model  string
+	key    string
+	client *http.Client
+	now    func() time.Time
+}
+
+// New builds the adapter for d. d.BaseURL is required and names the API
+// root that /chat/completions is appended to (e.g. http://host:8000/v1);
+// d.APIKey is optional (sent as a Bearer token when set).
+func New(d config.Deployment, deps providers.Deps) (providers.Provider, error) {
+	if d.BaseURL == "" {
+		return nil, errors.New("base_url: required for provider openai (e.g. http://host:8000/v1)")
+	}
+	if err := oaicompat.ValidateBaseURL(d.BaseURL); err != nil {
+		return nil, err
+	}
+	if d.Model == "" {
+		return nil, errors.New("model: required for provider openai")
+	}
+	// No options yet; strict decoding into an empty struct rejects any key.
+	if err := config.DecodeOptions(d.Options, &struct{}{}); err != nil {
+		return nil, err
+	}
+	client := deps.HTTPClient
+	if client == nil {
+		client = oaicompat.DefaultHTTPClient()
+	}
+	return &Adapter{
+		url:    oaicompat.JoinURL(d.BaseURL, "/chat/completions"),
+		model:  d.Model,
+		key:    d.APIKey.Value(),
+		client: client,
+		now:    time.Now,
+	}, nil
+}
+
+// Chat sends req and returns the complete answer.
+func (a *Adapter) Chat(ctx context.Context, req *llm.ChatRequest) (*llm.ChatResponse, error) {
+	resp, err := a.post(ctx, encodeRequest(req, a.model, false), false)
+	if err != nil {
+		return nil, err
+	}
+	data, err := oaicompat.ReadBody(ctx, resp, oaicompat.MaxResponseBytes, Kind)
+	if err != nil {
+		return nil, err
+	}
+	return decodeResponse(data)
+}
+
+// ChatStream sends req and returns the answer as a stream.
+func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (providers.Stream, error) {
+	resp, err := a.post(ctx, encodeRequest(req, a.model, true), true)
+	if err != nil {
+		return nil, err
+	}
+	return newStream(ctx, resp.Body), nil
+}
+
+func (a *Adapter) post(ctx context.Context, body []byte, stream bool) (*http.Response, error) {
+	h := http.Header{}
+	if a.key != "" {
+		h.Set("Authorization", "Bearer "+a.key)
+	}
+	resp, err := oaicompat.Post(ctx, a.client, oaicompat.Request{URL: a.url, Body: body, Header: h, Stream: stream}, Kind)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		data := oaicompat.ReadErrorBody(resp)
+		return nil, classifyError(resp.StatusCode, resp.Header, data, a.now(), a.key)
+	}
+	return resp, nil
+}
