@@ -138,6 +138,7 @@ func TestBrokenStream(t *testing.T) {
 				if got.err == nil {
 					t.Fatalf("stream ended cleanly after %d chunks; want an error", got.chunks)
 				}
+				t.Logf("%d chunks, then: %s", got.chunks, describe(got.err))
 				if len(got.acc.Choices) > 0 && !strings.HasPrefix(want[dep], got.acc.Choices[0].Message.Content) {
 					t.Errorf("content before the break %q is not a prefix of %q",
 						got.acc.Choices[0].Message.Content, want[dep])

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 )
 
@@ -99,6 +100,20 @@ func inventedCall(id string) openai.ChatCompletionMessageParamUnion {
 func TestToolCalls(t *testing.T) {
 	t.Parallel()
 	env := Start(t, twoDeployments)
+	// Control: the Mistral emulator itself refuses an OpenAI-style id, so
+	// the round trips below pass only because the gateway rewrites ids.
+	t.Run("control/mistral refuses call_ ids", func(t *testing.T) {
+		direct := openai.NewClient(option.WithBaseURL(env.Emu("mistral").BaseURL+"/v1/"),
+			option.WithAPIKey(APIKey), option.WithMaxRetries(0))
+		p := ask("hello")
+		p.Model = "mistral-medium-2508"
+		p.Tools = []openai.ChatCompletionToolUnionParam{weatherTool}
+		p.Messages = append(p.Messages, inventedCall(inventedID), openai.ToolMessage(toolResult, inventedID))
+		_, err := direct.Chat.Completions.New(withTimeout(t), p)
+		if e := apiError(t, err); e.StatusCode != 400 {
+			t.Fatalf("emulator answered %d %s, want 400", e.StatusCode, e.RawJSON())
+		}
+	})
 	for _, dep := range deployments {
 		for _, streaming := range []bool{false, true} {
 			name := dep

@@ -105,6 +105,12 @@ func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.D
 	}
 	for j := range m.Deployments {
 		d := &m.Deployments[j]
+		// Headers and metric labels name the region, or the geo where the
+		// provider has none (Mistral's and OpenRouter's single endpoints).
+		region := d.Region
+		if region == "" {
+			region = d.Geo
+		}
 		client, err := o.Providers.Build(*d, deps)
 		if err != nil {
 			return nil, fmt.Errorf("models[%s].deployments[%s]: %w", m.Name, d.Name, err)
@@ -116,8 +122,8 @@ func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.D
 			InputPerMTok: price.InputPerMTok, OutputPerMTok: price.OutputPerMTok, HasPrice: hasPrice,
 		})
 		rt.Targets = append(rt.Targets, &executor.Target{
-			Name: d.Name, Provider: d.Provider, Model: d.Model, Region: d.Region, Geo: d.Geo,
-			Client: client, Metrics: metrics.ForDeployment(d.Provider, d.Name, d.Region, m.Name),
+			Name: d.Name, Provider: d.Provider, Model: d.Model, Region: region, Geo: d.Geo,
+			Client: client, Metrics: metrics.ForDeployment(d.Provider, d.Name, region, m.Name),
 			Price: price, HasPrice: hasPrice,
 		})
 	}

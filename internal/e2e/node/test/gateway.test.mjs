@@ -72,7 +72,7 @@ before(async () => {
   const base = `http://127.0.0.1:${port}`;
   await waitReady(base);
   client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 });
-});
+}, { timeout: 15_000 });
 
 after(async () => {
   if (!gateway || gateway.exitCode !== null) return;
@@ -81,7 +81,7 @@ after(async () => {
   const timer = setTimeout(() => gateway.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
-});
+}, { timeout: 10_000 });
 
 const pin = (dep) => ({ headers: { 'X-Windrose-Deployment': dep } });
 
@@ -111,7 +111,8 @@ async function collect(stream) {
   return out;
 }
 
-describe('windrose through the openai npm package', () => {
+// The whole suite stays well under 30 s; a hang fails it instead of stalling CI.
+describe('windrose through the openai npm package', { timeout: 25_000 }, () => {
   test('non-streamed completion', async () => {
     const { data, response } = await client.chat.completions
       .create({ model: MODEL, messages: [{ role: 'user', content: 'Say hello to the gateway' }] })
@@ -170,7 +171,7 @@ describe('windrose through the openai npm package', () => {
           const second = await ask();
           assert.equal(second.finish, 'stop');
           assert.equal(second.toolCalls.length, 0);
-          assert.match(second.content, new RegExp(TOOL_RESULT));
+          assert.ok(second.content.includes(TOOL_RESULT), `answer ${JSON.stringify(second.content)} quotes the tool result`);
         });
       }
     }
