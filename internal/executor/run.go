@@ -100,6 +100,7 @@ func (w *walk) loop() (*attempt, Result, error) {
 				return nil, w.res, gwerr.Wrap(gwerr.Canceled, context.Cause(w.ctx), "the client canceled the request")
 			}
 			if !kind.Retryable() {
+				w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed").Inc()
 				w.abandon(errLost)
 				return nil, w.res, a.err
 			}

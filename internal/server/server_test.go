@@ -1,0 +1,242 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	configfiles "github.com/windrose-gw/windrose/config"
+	"github.com/windrose-gw/windrose/internal/config"
+	"github.com/windrose-gw/windrose/internal/emulator"
+	"github.com/windrose-gw/windrose/internal/emulator/emukit"
+	"github.com/windrose-gw/windrose/internal/gateway"
+	"github.com/windrose-gw/windrose/providers/all"
+)
+
+const upstreamKey = "sk-upstream-SECRET-do-not-log"
+
+// start runs one Mistral emulator and the gateway in front of it, with
+// extraServer YAML appended to the server block.
+func start(t *testing.T, extraServer string) (*gateway.Gateway, string, *observer.ObservedLogs) {
+	t.Helper()
+	emu, err := emulator.New("mistral", emukit.Options{APIKey: upstreamKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := httptest.NewServer(emu)
+	t.Cleanup(up.Close)
+	yaml := fmt.Sprintf(`server: {max_body_bytes: 2KiB%s}
+models:
+  - name: mistral-medium
+    aliases: [mistral-medium-2508]
+    deployments:
+      - {name: mistral, provider: mistral, model: mistral-medium-2508, base_url: %q, api_key: %q}
+`, extraServer, up.URL, upstreamKey)
+	cfg, err := config.Parse([]byte(yaml), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prices, err := config.LoadPrices(configfiles.Prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zapcore.DebugLevel)
+	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Prices: prices, Logger: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw.Server)
+	t.Cleanup(srv.Close)
+	return gw, srv.URL, logs
+}
+
+type apiError struct {
+	Error struct {
+		Message string  `json:"message"`
+		Type    string  `json:"type"`
+		Param   *string `json:"param"`
+		Code    *string `json:"code"`
+	} `json:"error"`
+}
+
+func do(t *testing.T, method, url, body string, hdr map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func TestBadInput(t *testing.T) {
+	_, base, _ := start(t, "")
+	ok := `"messages":[{"role":"user","content":"hi"}]`
+	cases := []struct {
+		name       string
+		method     string
+		path       string
+		body       string
+		wantStatus int
+		wantParam  string
+		wantCode   string
+	}{
+		// Broken JSON is the client's mistake: 400, never a 500.
+		{"malformed json", "POST", "/v1/chat/completions", `{"model":`, 400, "", ""},
+		// Wrong types name the field, as OpenAI does.
+		{"wrong type", "POST", "/v1/chat/completions", `{"model":"mistral-medium","messages":{}}`, 400, "messages", ""},
+		{"missing messages", "POST", "/v1/chat/completions", `{"model":"mistral-medium"}`, 400, "messages", ""},
+		{"missing model", "POST", "/v1/chat/completions", `{` + ok + `}`, 400, "model", ""},
+		{"bad role", "POST", "/v1/chat/completions", `{"model":"mistral-medium","messages":[{"role":"robot","content":"x"}]}`, 400, "messages[0].role", ""},
+		{"out of range", "POST", "/v1/chat/completions", `{"model":"mistral-medium","top_p":7,` + ok + `}`, 400, "top_p", ""},
+		// An unknown model is a 404 with OpenAI's code, so SDKs raise NotFoundError.
+		{"unknown model", "POST", "/v1/chat/completions", `{"model":"gpt-9",` + ok + `}`, 404, "model", "model_not_found"},
+		// The limit holds even when the client lies about Content-Length (chunked).
+		{"too large", "POST", "/v1/chat/completions", `{"model":"mistral-medium","messages":[{"role":"user","content":"` + strings.Repeat("a", 4096) + `"}]}`, 413, "", "request_too_large"},
+		{"empty body", "POST", "/v1/chat/completions", ``, 400, "", ""},
+		{"unknown route", "GET", "/v2/nothing", ``, 404, "", "not_found"},
+		{"wrong method", "GET", "/v1/chat/completions", ``, 404, "", "method_not_allowed"},
+		// A bad pin names its header.
+		{"bad pin", "PIN", "/v1/chat/completions", `{"model":"mistral-medium",` + ok + `}`, 400, "X-Windrose-Deployment", "deployment_not_found"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			method, hdr := tc.method, map[string]string{}
+			if method == "PIN" {
+				method, hdr["X-Windrose-Deployment"] = "POST", "nope"
+			}
+			resp, body := do(t, method, base+tc.path, tc.body, hdr)
+			if resp.StatusCode != tc.wantStatus {
+				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tc.wantStatus, body)
+			}
+			var e apiError
+			if err := json.Unmarshal(body, &e); err != nil || e.Error.Message == "" || e.Error.Type == "" {
+				t.Fatalf("not an OpenAI error envelope: %s", body)
+			}
+			if got := deref(e.Error.Param); got != tc.wantParam {
+				t.Errorf("param = %q, want %q", got, tc.wantParam)
+			}
+			if tc.wantCode != "" && deref(e.Error.Code) != tc.wantCode {
+				t.Errorf("code = %q, want %q", deref(e.Error.Code), tc.wantCode)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+		})
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func TestClientAuth(t *testing.T) {
+	_, base, _ := start(t, ", api_keys: [client-key-1, client-key-2]")
+	body := `{"model":"mistral-medium","messages":[{"role":"user","content":"hi"}]}`
+	cases := []struct {
+		name string
+		auth string
+		want int
+	}{
+		{"no key", "", 401},
+		{"wrong key", "Bearer client-key-3", 401},
+		{"not bearer", "Basic client-key-1", 401},
+		{"first key", "Bearer client-key-1", 200},
+		{"second key", "Bearer client-key-2", 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, b := do(t, "POST", base+"/v1/chat/completions", body, map[string]string{"Authorization": tc.auth})
+			if resp.StatusCode != tc.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.want, b)
+			}
+		})
+	}
+	// Probes and metrics stay open: kubelet and Prometheus carry no key.
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		if resp, _ := do(t, "GET", base+p, "", nil); resp.StatusCode != 200 {
+			t.Errorf("%s = %d without a key", p, resp.StatusCode)
+		}
+	}
+}
+
+func TestReadiness(t *testing.T) {
+	gw, base, _ := start(t, "")
+	if resp, _ := do(t, "GET", base+"/readyz", "", nil); resp.StatusCode != 200 {
+		t.Fatalf("readyz = %d before drain", resp.StatusCode)
+	}
+	gw.Server.SetReady(false) // what SIGTERM does
+	if resp, _ := do(t, "GET", base+"/readyz", "", nil); resp.StatusCode != 503 {
+		t.Fatalf("readyz = %d while draining, want 503", resp.StatusCode)
+	}
+	if resp, _ := do(t, "GET", base+"/healthz", "", nil); resp.StatusCode != 200 {
+		t.Fatalf("healthz = %d while draining; the process is alive", resp.StatusCode)
+	}
+}
+
+func TestRequestIDAndRouteHeaders(t *testing.T) {
+	_, base, _ := start(t, "")
+	body := `{"model":"mistral-medium-2508","messages":[{"role":"user","content":"hi"}]}`
+	resp, b := do(t, "POST", base+"/v1/chat/completions", body, map[string]string{"X-Request-Id": "trace-abc_123"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	want := map[string]string{"X-Request-Id": "trace-abc_123", "X-Windrose-Provider": "mistral",
+		"X-Windrose-Deployment": "mistral", "X-Windrose-Region": "eu", "X-Windrose-Attempts": "1"}
+	for k, v := range want {
+		if got := resp.Header.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	// A request id that could inject into logs or headers is replaced.
+	resp, _ = do(t, "POST", base+"/v1/chat/completions", body, map[string]string{"X-Request-Id": "bad id\twith tab"})
+	if got := resp.Header.Get("X-Request-Id"); got == "" || strings.ContainsAny(got, " \t") {
+		t.Errorf("unsafe request id echoed: %q", got)
+	}
+}
+
+// TestAccessLogHasNoSecrets checks the one access line per request carries
+// what operators need and never the upstream key or the prompt.
+func TestAccessLogHasNoSecrets(t *testing.T) {
+	_, base, logs := start(t, "")
+	prompt := "my secret prompt text"
+	body := `{"model":"mistral-medium","messages":[{"role":"user","content":"` + prompt + `"}]}`
+	if resp, b := do(t, "POST", base+"/v1/chat/completions", body, nil); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	var access []observer.LoggedEntry
+	for _, e := range logs.All() {
+		line, _ := json.Marshal(e.ContextMap())
+		if strings.Contains(string(line), upstreamKey) || strings.Contains(string(line), prompt) {
+			t.Fatalf("log leaks a secret or the prompt: %s %s", e.Message, line)
+		}
+		if e.Message == "access" {
+			access = append(access, e)
+		}
+	}
+	if len(access) != 1 {
+		t.Fatalf("%d access lines, want 1", len(access))
+	}
+	f := access[0].ContextMap()
+	for _, k := range []string{"request_id", "model", "deployment", "status", "attempts", "prompt_tokens", "completion_tokens", "duration"} {
+		if _, ok := f[k]; !ok {
+			t.Errorf("access line lacks %q: %v", k, f)
+		}
+	}
+}
