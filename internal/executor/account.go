@@ -80,7 +80,7 @@ func (e *Executor) lost(rt *Route, a *attempt) {
 	a.t.Metrics.Outcome("canceled")
 	e.health.Release(a.t.Name)
 	result := "canceled"
-	if a.hedge || errors.Is(context.Cause(a.ctx), errLost) {
+	if a.winResult == "" && (a.hedge || errors.Is(context.Cause(a.ctx), errLost)) {
 		result = "hedge_lost"
 	}
 	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, result).Inc()

@@ -35,6 +35,10 @@ type attempt struct {
 	empty  emptyEnd         // how an empty stream ended
 	ttft   time.Duration
 	err    error
+
+	// winResult is the attempts_total result of the winner: success or
+	// hedge_won. Empty for attempts that did not win.
+	winResult string
 }
 
 // opener performs the part of an attempt that may still be retried: the
@@ -43,13 +47,13 @@ type opener func(a *attempt)
 
 // run walks the plan until an attempt succeeds. It returns the winning
 // attempt, whose context is still live (the caller cancels it).
-func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, open opener) (*attempt, Result, error) {
+func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream bool, open opener) (*attempt, Result, error) {
 	plan, err := e.plan(rt, rr)
 	if err != nil {
 		return nil, Result{}, err
 	}
 	rt.requests.Add(1)
-	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), pinned: rr.Pin != ""}
+	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), pinned: rr.Pin != "", deferWin: stream}
 	return w.loop()
 }
 
@@ -70,6 +74,9 @@ type walk struct {
 	// pinned requests (X-Windrose-Deployment) bypass the breaker: debugging
 	// must be able to reach a sick deployment.
 	pinned bool
+	// deferWin leaves the winner's attempts_total result to the caller: a
+	// stream's attempt has one result, known only when the stream ends.
+	deferWin bool
 }
 
 func (w *walk) loop() (*attempt, Result, error) {
@@ -191,7 +198,10 @@ func (w *walk) win(a *attempt) {
 		result = "hedge_won"
 		w.e.metrics.Hedges.WithLabelValues(w.rt.Model.Name, "won").Inc()
 	}
-	w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, result).Inc()
+	a.winResult = result
+	if !w.deferWin {
+		w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, result).Inc()
+	}
 	w.abandon(errLost)
 }
 

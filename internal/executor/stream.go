@@ -20,6 +20,35 @@ type Sink interface {
 	Event(ev *llm.StreamEvent) error
 }
 
+// BatchSink is a Sink that can hold written events until the stream is
+// about to wait for the provider, instead of flushing each one: under load
+// several events then go out in one write, as a byte-copying proxy's would.
+// The executor switches it on only when the provider's stream can say when
+// it is about to read (ReadNotifier), so no event ever waits for the next.
+type BatchSink interface {
+	Sink
+	// Batch switches the sink to batching and returns the flush to call
+	// before each read. A flush error is returned by the next Event.
+	Batch() (flush func())
+}
+
+// ReadNotifier is a providers.Stream that calls fn before each read from
+// the provider's connection (each read that may block).
+type ReadNotifier interface {
+	BeforeRead(fn func())
+}
+
+// batch lets sink batch events when both sides support it.
+func batch(st providers.Stream, sink Sink) {
+	rn, ok := st.(ReadNotifier)
+	if !ok {
+		return
+	}
+	if bs, ok := sink.(BatchSink); ok {
+		rn.BeforeRead(bs.Batch())
+	}
+}
+
 // emptyEnd is how a stream that produced no content at all ended (an empty
 // answer is valid: a finish reason and usage, no text).
 type emptyEnd struct {
@@ -34,7 +63,7 @@ type emptyEnd struct {
 // the provider reported none) and, after commit, the error that ended the
 // stream early, which the caller must send in-band.
 func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, rr router.Request, sink Sink) (*llm.Usage, Result, error) {
-	a, res, err := e.run(ctx, rt, rr, func(a *attempt) { e.openStream(rt, req, a) })
+	a, res, err := e.run(ctx, rt, rr, true, func(a *attempt) { e.openStream(rt, req, a) })
 	if err != nil {
 		return nil, res, err
 	}
@@ -45,8 +74,9 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 		return nil, res, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
 	}
 	res.Committed = true
+	batch(a.stream, sink)
 	if a.first == nil {
-		return e.finishEmpty(a, sink, res)
+		return e.finishEmpty(rt, a, sink, res)
 	}
 	u, err := e.pump(rt, a, sink)
 	return u, res, err
@@ -122,6 +152,7 @@ func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
 		if err == io.EOF && finished {
 			up := usagePtr(usage, hasUsage)
 			e.succeeded(a, up)
+			e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, a.winResult).Inc()
 			return up, nil
 		}
 		if err != nil {
@@ -161,7 +192,7 @@ func (e *Executor) clientGone(rt *Route, a *attempt, u llm.Usage, hasUsage bool,
 }
 
 // finishEmpty relays an answer that had no content at all.
-func (e *Executor) finishEmpty(a *attempt, sink Sink, res Result) (*llm.Usage, Result, error) {
+func (e *Executor) finishEmpty(rt *Route, a *attempt, sink Sink, res Result) (*llm.Usage, Result, error) {
 	finish := a.empty.finish
 	if finish == "" {
 		finish = llm.FinishStop
@@ -169,6 +200,7 @@ func (e *Executor) finishEmpty(a *attempt, sink Sink, res Result) (*llm.Usage, R
 	ev := &llm.StreamEvent{Deltas: []llm.Delta{{FinishReason: finish}}}
 	up := usagePtr(a.empty.usage, a.empty.hasUse)
 	e.succeeded(a, up)
+	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, a.winResult).Inc()
 	if err := sink.Event(ev); err != nil {
 		return up, res, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
 	}

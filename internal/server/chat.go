@@ -79,6 +79,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	resp, res, err := s.o.Executor.Chat(ctx, rt, req, rr)
 	acc.res = res
 	if err != nil {
+		setRouteHeaders(w.Header(), nil, res.Attempts)
 		acc.err, acc.status = err, writeError(w, err)
 		return
 	}

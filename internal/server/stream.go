@@ -13,7 +13,8 @@ import (
 )
 
 // sseSink writes a committed stream to the client in OpenAI's chunk format,
-// flushing every event. One buffer is reused for every chunk.
+// flushing every event (or, batching, before each read from the provider).
+// One buffer is reused for every chunk.
 type sseSink struct {
 	w         http.ResponseWriter
 	rc        *http.ResponseController
@@ -25,6 +26,8 @@ type sseSink struct {
 	started   bool
 	now       func() time.Time
 	reqID     string
+	batching  bool  // Batch was called: Event writes, the stream's reads flush
+	flushErr  error // a batched flush failed: the client is gone
 }
 
 func (s *sseSink) Commit(t *executor.Target, attempts int) error {
@@ -39,12 +42,31 @@ func (s *sseSink) Commit(t *executor.Target, attempts int) error {
 }
 
 func (s *sseSink) Event(ev *llm.StreamEvent) error {
+	if s.flushErr != nil {
+		return s.flushErr
+	}
 	s.buf = s.buf[:0]
 	if !s.started {
 		s.start(ev)
 	}
 	s.buf = s.appendChunk(s.buf, ev)
+	if s.batching {
+		_, err := s.w.Write(s.buf)
+		return err
+	}
 	return s.flush()
+}
+
+// Batch implements executor.BatchSink: events are written as they come and
+// flushed when the provider's stream is about to read again, so a burst of
+// chunks costs one write to the client instead of one each.
+func (s *sseSink) Batch() func() {
+	s.batching = true
+	return func() {
+		if s.flushErr == nil {
+			s.flushErr = s.rc.Flush()
+		}
+	}
 }
 
 // start fixes the chunk header for the whole stream from the first event
@@ -116,6 +138,7 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, rt *executor
 	usage, res, err := s.o.Executor.Stream(ctx, rt, req, rr, sink)
 	acc.res, acc.usage, acc.err = res, usage, err
 	if !res.Committed {
+		setRouteHeaders(w.Header(), nil, res.Attempts)
 		acc.status = writeError(w, err)
 		return
 	}
