@@ -91,6 +91,7 @@ func TestBadFixtures(t *testing.T) {
 		"env-unset":    "models[0].deployments[0].api_key: environment variable NOT_SET is not set (line 7)\nmodels[0].deployments[0].base_url: environment variables NOT_HOST, NOT_PORT are not set (line 8)",
 		"geo-unknown":  `models[0].deployments[0].geo: unknown geo "mars" (want one of eu, us, uk, ca, sa, apac, jp, au, me, af, global, unknown) (line 7)`,
 		"hedge-budget": "models[0].hedge.budget: must be in (0, 1] (line 3)",
+		"breaker-rate": "server.breaker.failure_rate: must be between 0 and 1 (line 2)",
 		"listen":       "server.listen: must be host:port, e.g. 127.0.0.1:8080 (line 2)",
 		"log-level":    "server.log_level: must be one of debug, info, warn, error (line 2)",
 		// All problems at once, in file order; a missing field is reported

@@ -50,6 +50,28 @@ type Server struct {
 	LogBodies bool `yaml:"log_bodies"`
 	// LogLevel is debug, info, warn or error. Default: info.
 	LogLevel string `yaml:"log_level"`
+	// Breaker tunes the per-deployment circuit breakers. Default: see Breaker.
+	Breaker Breaker `yaml:"breaker"`
+}
+
+// Breaker tunes the circuit breaker every deployment has. Zero fields take
+// the defaults.
+type Breaker struct {
+	// ConsecutiveFailures opens the breaker after this many failures in a
+	// row. Default: 5.
+	ConsecutiveFailures int `yaml:"consecutive_failures"`
+	// FailureRate opens it when this share (0..1) of the requests in Window
+	// failed... Default: 0.5.
+	FailureRate float64 `yaml:"failure_rate"`
+	// MinRequests ...with at least this many requests in Window. Default: 20.
+	MinRequests int `yaml:"min_requests"`
+	// Window is the span the failure rate is measured over. Default: 30s.
+	Window Duration `yaml:"window"`
+	// OpenFor is how long an open breaker waits before a half-open probe:
+	// the longest a recovered deployment waits for traffic. Default: 10s.
+	OpenFor Duration `yaml:"open_for"`
+	// HalfOpenProbes is how many successful probes close it. Default: 1.
+	HalfOpenProbes int `yaml:"half_open_probes"`
 }
 
 // Model is one model alias clients can ask for, and the deployments that

@@ -76,6 +76,29 @@ func validateServer(p *problems, s *Server, known func(string) bool) {
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel) {
 		p.add("server.log_level", "must be one of debug, info, warn, error")
 	}
+	validateBreaker(p, &s.Breaker)
+}
+
+// validateBreaker checks the breaker block; zero fields mean defaults.
+func validateBreaker(p *problems, b *Breaker) {
+	if b.ConsecutiveFailures < 0 {
+		p.add("server.breaker.consecutive_failures", "must be >= 0")
+	}
+	if b.FailureRate < 0 || b.FailureRate > 1 {
+		p.add("server.breaker.failure_rate", "must be between 0 and 1")
+	}
+	if b.MinRequests < 0 {
+		p.add("server.breaker.min_requests", "must be >= 0")
+	}
+	if b.Window < 0 {
+		p.add("server.breaker.window", "must be >= 0")
+	}
+	if b.OpenFor < 0 {
+		p.add("server.breaker.open_for", "must be >= 0")
+	}
+	if b.HalfOpenProbes < 0 {
+		p.add("server.breaker.half_open_probes", "must be >= 0")
+	}
 }
 
 // validHostPort accepts "host:port" and ":port" with a port in 0..65535.

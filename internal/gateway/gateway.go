@@ -29,7 +29,7 @@ type Options struct {
 	Logger     *zap.Logger
 	HTTPClient *http.Client
 	Prices     config.PriceTable
-	Breaker    health.BreakerConfig
+	Breaker    health.BreakerConfig // default: from cfg.Server.Breaker
 	Now        func() time.Time
 	Rand       *rand.Rand
 }
@@ -56,6 +56,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = NewHTTPClient()
+	}
+	if o.Breaker == (health.BreakerConfig{}) {
+		b := cfg.Server.Breaker
+		o.Breaker = health.BreakerConfig{
+			ConsecutiveFailures: b.ConsecutiveFailures, FailureRate: b.FailureRate, MinRequests: b.MinRequests,
+			Window: b.Window.D(), OpenFor: b.OpenFor.D(), HalfOpenProbes: b.HalfOpenProbes,
+		}
 	}
 	metrics := telemetry.NewMetrics(o.Registry)
 	tracker := health.NewTracker(o.Breaker, o.Now)
