@@ -26,13 +26,13 @@ import (
 // httputil.ReverseProxy (the baseline) and windrose, each on its own
 // loopback httptest server with the same upstream transport settings.
 
-// overheadModel is the alias clients ask for.
-const overheadModel = "mistral-medium"
-
-// overheadConfig points one Mistral deployment at the fast upstream. The
-// access log stays at info, as in production.
-const overheadConfig = `
+// overheadConfig points one Mistral deployment at the fast upstream at
+// upstreamURL, serving on listen (unused in process). The access log stays
+// at info, as in production.
+func overheadConfig(listen, upstreamURL string) string {
+	return `
 server:
+  listen: ` + listen + `
   log_level: info
 models:
   - name: mistral-medium
@@ -40,9 +40,10 @@ models:
       - name: fast
         provider: mistral
         model: mistral-medium-2508
-        base_url: ${FAST_URL}
+        base_url: ` + upstreamURL + `
         api_key: overhead-key
 `
+}
 
 // Client request bodies: a short conversation, as a chat client sends it.
 var (
@@ -76,7 +77,14 @@ func newRig(tb testing.TB, uo fastupstream.Options) *rig {
 		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
 		Transport: proxyTransport,
 	}
-	r.proxy = httptest.NewServer(rp)
+	// Full duplex keeps net/http from closing the client's request body
+	// when the response starts while the transport's write loop is still
+	// checking that body for EOF: without it, about one long stream in a
+	// few hundred is cut with "invalid Read on closed Body" (Go 1.26).
+	r.proxy = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_ = http.NewResponseController(w).EnableFullDuplex()
+		rp.ServeHTTP(w, req)
+	}))
 	tb.Cleanup(r.proxy.Close)
 
 	r.gw = buildOverheadGateway(tb, r.upstream.URL)
@@ -92,12 +100,7 @@ func newRig(tb testing.TB, uo fastupstream.Options) *rig {
 // the access log is encoded and then discarded instead of written to stderr.
 func buildOverheadGateway(tb testing.TB, upstreamURL string) *gateway.Gateway {
 	tb.Helper()
-	cfg, err := config.Parse([]byte(overheadConfig), func(k string) string {
-		if k == "FAST_URL" {
-			return upstreamURL
-		}
-		return ""
-	})
+	cfg, err := config.Parse([]byte(overheadConfig("127.0.0.1:0", upstreamURL)), func(string) string { return "" })
 	if err != nil {
 		tb.Fatalf("overhead config: %v", err)
 	}

@@ -53,7 +53,8 @@ func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream
 		return nil, Result{}, err
 	}
 	rt.requests.Add(1)
-	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), pinned: rr.Pin != "", deferWin: stream}
+	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), pinned: rr.Pin != "", deferWin: stream,
+		inline: rt.HedgeBudget <= 0}
 	return w.loop()
 }
 
@@ -77,6 +78,10 @@ type walk struct {
 	// deferWin leaves the winner's attempts_total result to the caller: a
 	// stream's attempt has one result, known only when the stream ends.
 	deferWin bool
+	// inline runs each attempt on the request's goroutine: without hedging
+	// no two attempts overlap, and a goroutine per attempt costs a fresh
+	// stack that the HTTP client grows by copying, on every request.
+	inline bool
 }
 
 func (w *walk) loop() (*attempt, Result, error) {
@@ -87,6 +92,12 @@ func (w *walk) loop() (*attempt, Result, error) {
 	hedgeC, stopHedge := w.hedgeTimer()
 	defer stopHedge()
 	for {
+		if w.inline && w.ctx.Err() != nil {
+			// An inline attempt returns before the loop looks: see a
+			// client that left meanwhile first, as a running attempt would.
+			w.abandon(errLost)
+			return nil, w.res, gwerr.Wrap(gwerr.Canceled, context.Cause(w.ctx), "the client canceled the request")
+		}
 		select {
 		case <-hedgeC:
 			hedgeC = nil
@@ -174,6 +185,11 @@ func (w *walk) launch(t *Target, hedge bool) {
 	w.res.Attempts++
 	if !hedge {
 		w.tries++
+	}
+	if w.inline {
+		w.open(a)
+		w.results <- a // buffered: the loop receives it next
+		return
 	}
 	go func() {
 		w.open(a)

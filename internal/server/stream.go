@@ -124,6 +124,12 @@ func (s *sseSink) end(usage *llm.Usage, err error) {
 		}
 		s.buf = openaiapi.AppendDone(s.buf)
 	}
+	if s.batching {
+		// The handler returns next and net/http flushes then, together
+		// with the chunked-encoding terminator: one write instead of two.
+		_, _ = s.w.Write(s.buf)
+		return
+	}
 	_ = s.flush()
 }
 

@@ -42,11 +42,27 @@ type ChunkParser struct {
 	// adapter that rewrote the caller's ids maps them back here).
 	MapToolID func(string) string
 
-	p       fastjson.Parser
+	p       *fastjson.Parser // from parsers; nil until Parse and after Release
 	id      string
 	model   string
 	created int64
 	usage   llm.Usage
+}
+
+// parsers recycles fastjson parsers across streams: a parser's value cache
+// grows to fit a chunk once, and a stream that took a warm one allocates
+// nothing for it.
+var parsers fastjson.ParserPool
+
+// Release hands the parser's buffers back for another stream. Values from
+// earlier Parse calls must no longer be used (the events Parse filled own
+// their bytes, except Usage, which points into c). Parse works again after
+// it, with a fresh parser.
+func (c *ChunkParser) Release() {
+	if c.p != nil {
+		parsers.Put(c.p)
+		c.p = nil
+	}
 }
 
 // errNotObject is returned for a chunk that is valid JSON but not an object.
@@ -55,6 +71,9 @@ var errNotObject = errors.New("chunk is not a JSON object")
 // Parse resets ev and fills it from one chunk's JSON.
 func (c *ChunkParser) Parse(data []byte, ev *llm.StreamEvent) (ChunkInfo, error) {
 	var info ChunkInfo
+	if c.p == nil {
+		c.p = parsers.Get()
+	}
 	v, err := c.p.ParseBytes(data)
 	if err != nil {
 		return info, fmt.Errorf("malformed chunk: %w", err)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // DefaultMaxLine caps one SSE line. A provider chunk is a few hundred bytes;
@@ -49,7 +50,24 @@ func NewSSEReader(r io.Reader, maxLine int) *SSEReader {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
 	}
-	return &SSEReader{br: bufio.NewReaderSize(r, 16<<10), maxLine: maxLine}
+	br := readBufs.Get().(*bufio.Reader)
+	br.Reset(r)
+	return &SSEReader{br: br, maxLine: maxLine}
+}
+
+// readBufs recycles the read buffers of finished streams: a fresh 16 KiB
+// buffer per stream is garbage the collector must clear at every request.
+var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+
+// Release hands the read buffer back for another reader; Next returns
+// io.EOF from then on. Payloads Next returned must no longer be used.
+func (s *SSEReader) Release() {
+	if s.br != nil {
+		s.br.Reset(nil)
+		readBufs.Put(s.br)
+		s.br = nil
+	}
+	s.eof = true
 }
 
 // Done reports whether the "[DONE]" terminator was read.

@@ -38,6 +38,7 @@ type Stream struct {
 	parser ChunkParser
 	ev     llm.StreamEvent
 	opts   StreamOptions
+	src    notifyReader // body, as the SSE reader sees it
 
 	finished bool  // some chunk carried a finish reason
 	err      error // sticky: once the stream failed or ended it stays so
@@ -51,9 +52,30 @@ func NewStream(ctx context.Context, body io.ReadCloser, opts StreamOptions) *Str
 	if opts.Classify == nil {
 		opts.Classify = ClassifyInBand
 	}
-	s := &Stream{ctx: ctx, body: body, sse: NewSSEReader(body, opts.MaxLine), opts: opts}
+	s := &Stream{ctx: ctx, body: body, opts: opts}
+	s.src.r = body
+	s.sse = NewSSEReader(&s.src, opts.MaxLine)
 	s.parser.MapToolID = opts.MapToolID
 	return s
+}
+
+// BeforeRead makes the stream call fn before each read from the body (a
+// read happens only once every buffered event was returned). The executor
+// uses it to flush batched events to the client before waiting for more;
+// see executor.ReadNotifier. Call it before Next, from Next's goroutine.
+func (s *Stream) BeforeRead(fn func()) { s.src.before = fn }
+
+// notifyReader calls before, when set, ahead of each read of r.
+type notifyReader struct {
+	r      io.Reader
+	before func()
+}
+
+func (n *notifyReader) Read(p []byte) (int, error) {
+	if n.before != nil {
+		n.before()
+	}
+	return n.r.Read(p)
 }
 
 // Next returns the next event; see providers.Stream.
@@ -85,6 +107,8 @@ func (s *Stream) Next() (*llm.StreamEvent, error) {
 // fail records err as the stream's final result and releases the body.
 func (s *Stream) fail(err error) {
 	s.err = err
+	s.parser.Release() // Next never parses or reads again
+	defer s.sse.Release()
 	if err == io.EOF {
 		// Drain what little is left so the connection can be reused.
 		_, _ = io.CopyN(io.Discard, s.body, 4<<10)
