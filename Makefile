@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 NODE_DIR := internal/e2e/node
 
-.PHONY: help build test test-go test-node chaos demo lint bench fuzz clean
+.PHONY: help build test test-go test-node chaos demo lint bench loadtest fuzz clean
 
 help: ## list targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,9 @@ lint: ## gofmt, go vet, staticcheck when installed
 
 bench: ## hot-path benchmarks with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/openaiapi/ ./internal/router/ ./providers/... ./internal/e2e/
+
+loadtest: ## windrose vs a bare httputil.ReverseProxy, same upstream, one run (~90 s, loopback only)
+	WINDROSE_LOADTEST=1 $(GO) test -count=1 -run TestOverheadRatio -v ./internal/e2e/
 
 fuzz: ## a short run of every fuzz target
 	@for pkg in $$($(GO) list ./...); do \
