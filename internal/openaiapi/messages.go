@@ -7,18 +7,7 @@ import (
 // messages reads the messages array. An empty array returns a non-nil empty
 // slice so the caller can tell it from an absent field.
 func (d *decoder) messages() ([]llm.Message, error) {
-	if d.null() {
-		return nil, nil
-	}
-	if d.ws() != '[' {
-		return nil, typeError("an array", d.kind())
-	}
-	msgs := make([]llm.Message, 0, 4)
-	err := d.array(func(i int) error {
-		msgs = append(msgs, llm.Message{})
-		return atIndex(d.message(&msgs[len(msgs)-1]), i)
-	})
-	return msgs, err
+	return arrayOf(d, make([]llm.Message, 0, 4), d.message)
 }
 
 // messageFields are members checked once the whole message is read.
@@ -111,12 +100,7 @@ func (d *decoder) content(m *llm.Message) (bool, error) {
 
 // parts reads array-form content.
 func (d *decoder) parts() ([]llm.Part, error) {
-	var parts []llm.Part
-	err := d.array(func(i int) error {
-		parts = append(parts, llm.Part{})
-		return atIndex(d.part(&parts[len(parts)-1]), i)
-	})
-	return parts, err
+	return elems(d, []llm.Part(nil), d.part)
 }
 
 // part reads one content part. Only the members of its own type are kept,
@@ -196,4 +180,26 @@ func (d *decoder) imageURL(p *llm.Part) error {
 		return nil
 	}
 	return invalid("detail", "unsupported detail '%s'; expected 'auto', 'low' or 'high'", p.Detail)
+}
+
+// arrayOf reads an optional array (null reads as nil), decoding each
+// element with elem and prefixing its errors with the element's index.
+func arrayOf[T any](d *decoder, out []T, elem func(*T) error) ([]T, error) {
+	if d.null() {
+		return nil, nil
+	}
+	if d.ws() != '[' {
+		return nil, typeError("an array", d.kind())
+	}
+	return elems(d, out, elem)
+}
+
+// elems reads the array at the cursor into out, element by element.
+func elems[T any](d *decoder, out []T, elem func(*T) error) ([]T, error) {
+	err := d.array(func(i int) error {
+		var zero T
+		out = append(out, zero)
+		return atIndex(elem(&out[len(out)-1]), i)
+	})
+	return out, err
 }

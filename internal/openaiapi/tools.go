@@ -8,18 +8,7 @@ import (
 
 // toolCalls reads an assistant message's tool_calls.
 func (d *decoder) toolCalls() ([]llm.ToolCall, error) {
-	if d.null() {
-		return nil, nil
-	}
-	if d.ws() != '[' {
-		return nil, typeError("an array", d.kind())
-	}
-	var calls []llm.ToolCall
-	err := d.array(func(i int) error {
-		calls = append(calls, llm.ToolCall{})
-		return atIndex(d.toolCall(&calls[len(calls)-1]), i)
-	})
-	return calls, err
+	return arrayOf(d, []llm.ToolCall(nil), d.toolCall)
 }
 
 // toolCall reads {"id","type":"function","function":{"name","arguments"}}.
@@ -82,18 +71,7 @@ func (d *decoder) function(member func(key string) error) error {
 
 // tools reads the tools array; an empty one reads as absent.
 func (d *decoder) tools() ([]llm.Tool, error) {
-	if d.null() {
-		return nil, nil
-	}
-	if d.ws() != '[' {
-		return nil, typeError("an array", d.kind())
-	}
-	var tools []llm.Tool
-	err := d.array(func(i int) error {
-		tools = append(tools, llm.Tool{})
-		return atIndex(d.tool(&tools[len(tools)-1]), i)
-	})
-	return tools, err
+	return arrayOf(d, []llm.Tool(nil), d.tool)
 }
 
 // tool reads {"type":"function","function":{"name","description","parameters","strict"}}.
