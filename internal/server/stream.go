@@ -22,8 +22,8 @@ type sseSink struct {
 	hdr       openaiapi.ChunkHeader
 	target    *executor.Target
 	usageNull bool // include_usage asked: OpenAI sends "usage":null on every chunk
-	choices   int
 	started   bool
+	announced uint64 // choice indexes (< 64) whose role chunk went out
 	now       func() time.Time
 	reqID     string
 	batching  bool  // Batch was called: Event writes, the stream's reads flush
@@ -49,6 +49,9 @@ func (s *sseSink) Event(ev *llm.StreamEvent) error {
 	if !s.started {
 		s.start(ev)
 	}
+	for i := range ev.Deltas {
+		s.announce(ev.Deltas[i].Index)
+	}
 	s.buf = s.appendChunk(s.buf, ev)
 	if s.batching {
 		_, err := s.w.Write(s.buf)
@@ -69,8 +72,18 @@ func (s *sseSink) Batch() func() {
 	}
 }
 
-// start fixes the chunk header for the whole stream from the first event
-// and sends the role chunk of every choice, as OpenAI does.
+// announce sends the role chunk of choice i before its first delta, as
+// OpenAI does: one chunk with the role and empty content per choice.
+func (s *sseSink) announce(i int) {
+	if i >= 64 || i < 0 || s.announced&(1<<i) != 0 {
+		return
+	}
+	s.announced |= 1 << i
+	role := llm.StreamEvent{Deltas: []llm.Delta{{Index: i, Role: llm.RoleAssistant}}}
+	s.buf = s.appendChunk(s.buf, &role)
+}
+
+// start fixes the chunk header for the whole stream from the first event.
 func (s *sseSink) start(ev *llm.StreamEvent) {
 	s.started = true
 	s.hdr = openaiapi.ChunkHeader{ID: ev.ID, Created: ev.Created, Model: ev.Model}
@@ -83,11 +96,6 @@ func (s *sseSink) start(ev *llm.StreamEvent) {
 	if s.hdr.Model == "" && s.target != nil {
 		s.hdr.Model = s.target.Model
 	}
-	role := llm.StreamEvent{Deltas: make([]llm.Delta, s.choices)}
-	for i := range role.Deltas {
-		role.Deltas[i] = llm.Delta{Index: i, Role: llm.RoleAssistant}
-	}
-	s.buf = s.appendChunk(s.buf, &role)
 }
 
 func (s *sseSink) appendChunk(dst []byte, ev *llm.StreamEvent) []byte {
@@ -111,6 +119,7 @@ func (s *sseSink) end(usage *llm.Usage, err error) {
 	s.buf = s.buf[:0]
 	if !s.started && err == nil {
 		s.start(&llm.StreamEvent{})
+		s.announce(0)
 	}
 	switch {
 	case err != nil:
@@ -136,10 +145,7 @@ func (s *sseSink) end(usage *llm.Usage, err error) {
 func (s *Server) stream(ctx context.Context, w http.ResponseWriter, rt *executor.Route, req *llm.ChatRequest, rr router.Request, acc *access) {
 	sink := &sseSink{
 		w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 1024),
-		usageNull: req.IncludeUsage, choices: 1, now: s.o.Now, reqID: RequestID(ctx),
-	}
-	if req.N != nil && *req.N > 1 {
-		sink.choices = *req.N
+		usageNull: req.IncludeUsage, now: s.o.Now, reqID: RequestID(ctx),
 	}
 	usage, res, err := s.o.Executor.Stream(ctx, rt, req, rr, sink)
 	acc.res, acc.usage, acc.err = res, usage, err

@@ -13,7 +13,7 @@ import (
 )
 
 func newTestSink(w http.ResponseWriter) *sseSink {
-	return &sseSink{w: w, rc: http.NewResponseController(w), choices: 1, reqID: "r1",
+	return &sseSink{w: w, rc: http.NewResponseController(w), reqID: "r1",
 		now: func() time.Time { return time.Unix(1, 0) }}
 }
 
@@ -88,5 +88,36 @@ func TestSinkBatchFlushError(t *testing.T) {
 	flush()
 	if err := s.Event(contentEvent("b")); err == nil || !strings.Contains(err.Error(), "broken pipe") {
 		t.Errorf("Event after a failed flush = %v, want the flush error", err)
+	}
+}
+
+// TestSinkAnnouncesEachChoice: with n > 1 each choice gets its own role
+// chunk right before its first delta, and a choice the provider never
+// produced gets none (a role chunk for it would leave clients an empty,
+// unfinished choice).
+func TestSinkAnnouncesEachChoice(t *testing.T) {
+	rec := httptest.NewRecorder()
+	s := newTestSink(rec)
+	ev := func(i int, text string) *llm.StreamEvent {
+		return &llm.StreamEvent{ID: "c1", Model: "m", Created: 1, Deltas: []llm.Delta{{Index: i, Content: []byte(text)}}}
+	}
+	for _, e := range []*llm.StreamEvent{ev(0, "a"), ev(1, "b"), ev(0, "c"), ev(1, "d")} {
+		if err := s.Event(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, line := range strings.Split(rec.Body.String(), "\n\n") {
+		switch {
+		case strings.Contains(line, `"role":"assistant"`):
+			got = append(got, "role"+line[strings.Index(line, `"index":`)+8:][:1])
+		case strings.Contains(line, `"content":"`):
+			i := strings.Index(line, `"content":"`) + 11
+			got = append(got, line[i:i+1])
+		}
+	}
+	want := "role0 a role1 b c d"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("chunks = %q, want %q\n%s", strings.Join(got, " "), want, rec.Body.String())
 	}
 }
