@@ -88,7 +88,7 @@ func TestGracefulShutdown(t *testing.T) {
 	up := httptest.NewServer(emu)
 	defer up.Close()
 	addr := freeAddr(t)
-	cfg := fmt.Sprintf(`server: {listen: %q, shutdown_grace: 10s, log_level: warn}
+	cfg := fmt.Sprintf(`server: {listen: %q, shutdown_grace: 10s, drain_delay: 400ms, log_level: warn}
 models:
   - name: mistral-medium
     deployments:
@@ -118,8 +118,24 @@ models:
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	// New connections are refused once draining starts.
+	// During drain_delay /readyz says 503 (load balancers stop sending)
+	// while the listener still answers.
 	deadline := time.Now().Add(3 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz never answered 503 during the drain delay (last: %v)", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Then new connections are refused.
+	deadline = time.Now().Add(3 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
 		if err != nil {

@@ -42,8 +42,9 @@ func serve(args []string, _, stderr io.Writer) int {
 	return runGateway(cfg, ln, stderr, nil)
 }
 
-// runGateway serves cfg on ln until SIGTERM or SIGINT, then drains: it stops
-// accepting, /readyz turns 503, and in-flight requests and streams get
+// runGateway serves cfg on ln until SIGTERM or SIGINT, then drains: /readyz
+// turns 503 at once, new requests are still served for drain_delay, then
+// the listener closes and in-flight requests and streams get
 // shutdown_grace to finish. started, when set, is called once serving.
 func runGateway(cfg *config.Config, ln net.Listener, stderr io.Writer, started func()) int {
 	log, err := telemetry.NewLogger(cfg.Server.LogLevel)
@@ -78,8 +79,10 @@ func runGateway(cfg *config.Config, ln net.Listener, stderr io.Writer, started f
 	case <-ctx.Done():
 	}
 	grace := cfg.Server.ShutdownGrace.D()
-	log.Info("draining", zap.Duration("grace", grace))
+	log.Info("draining", zap.Duration("drain_delay", cfg.Server.DrainDelay.D()), zap.Duration("grace", grace))
 	gw.Server.SetReady(false)
+	// Keep serving (with /readyz at 503) until load balancers have noticed.
+	time.Sleep(cfg.Server.DrainDelay.D())
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

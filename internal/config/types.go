@@ -35,6 +35,11 @@ type Server struct {
 	// ShutdownGrace is how long in-flight requests may run after SIGTERM, as
 	// a Go duration ("30s", "1m"). Must be > 0. Default: 30s.
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	// DrainDelay is how long, after SIGTERM, windrose keeps accepting
+	// requests while /readyz answers 503, so load balancers stop sending
+	// traffic before the listener closes; shutdown_grace starts after it.
+	// Default: 0s (a Kubernetes preStop sleep does the same job).
+	DrainDelay Duration `yaml:"drain_delay"`
 	// RequestTimeout bounds a whole request, all attempts included. Must be
 	// > 0. Default: 10m.
 	RequestTimeout Duration `yaml:"request_timeout"`

@@ -65,6 +65,9 @@ func validateServer(p *problems, s *Server, known func(string) bool) {
 	}
 	positive(p, "server.shutdown_grace", s.ShutdownGrace)
 	positive(p, "server.request_timeout", s.RequestTimeout)
+	if s.DrainDelay < 0 {
+		p.add("server.drain_delay", "must be >= 0")
+	}
 	if s.PreferRegion != "" && !known(s.PreferRegion) {
 		p.add("server.prefer_region", "unknown geo or region %q (want a geo such as eu, us, global, or a region id)", s.PreferRegion)
 	}
