@@ -25,11 +25,8 @@ const chatPath = "/v1/chat/completions"
 
 // Adapter is one Mistral deployment.
 type Adapter struct {
-	url    string
-	model  string
-	key    string
-	client *http.Client
-	now    func() time.Time
+	ep    *oaicompat.Endpoint
+	model string
 }
 
 // New builds the adapter for d. d.BaseURL overrides DefaultBaseURL (the
@@ -50,17 +47,12 @@ func New(d config.Deployment, deps providers.Deps) (providers.Provider, error) {
 	if err := oaicompat.ValidateBaseURL(base); err != nil {
 		return nil, err
 	}
-	client := deps.HTTPClient
-	if client == nil {
-		client = oaicompat.DefaultHTTPClient()
-	}
-	return &Adapter{
-		url:    oaicompat.JoinURL(base, chatPath),
-		model:  d.Model,
-		key:    d.APIKey.Value(),
-		client: client,
-		now:    time.Now,
-	}, nil
+	ep := oaicompat.NewEndpoint(oaicompat.JoinURL(base, chatPath), d.APIKey, nil, deps.HTTPClient, Kind, classify)
+	return &Adapter{ep: ep, model: d.Model}, nil
+}
+
+func classify(status int, h http.Header, body []byte, now time.Time, secret string) error {
+	return classifyError(status, h, body, now, secret)
 }
 
 // Chat sends req and returns the complete answer.
@@ -69,11 +61,11 @@ func (a *Adapter) Chat(ctx context.Context, req *llm.ChatRequest) (*llm.ChatResp
 	if err != nil {
 		return nil, err
 	}
-	resp, err := a.post(ctx, body, false)
+	resp, err := a.ep.Post(ctx, body, false)
 	if err != nil {
 		return nil, err
 	}
-	data, err := oaicompat.ReadBody(ctx, resp, oaicompat.MaxResponseBytes, Kind)
+	data, err := a.ep.Read(ctx, resp)
 	if err != nil {
 		return nil, err
 	}
@@ -86,26 +78,9 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 	if err != nil {
 		return nil, err
 	}
-	resp, err := a.post(ctx, body, true)
+	resp, err := a.ep.Post(ctx, body, true)
 	if err != nil {
 		return nil, err
 	}
 	return newStream(ctx, resp.Body, ids), nil
-}
-
-// post sends body and turns a non-2xx answer into a classified error.
-func (a *Adapter) post(ctx context.Context, body []byte, stream bool) (*http.Response, error) {
-	h := http.Header{}
-	if a.key != "" {
-		h.Set("Authorization", "Bearer "+a.key)
-	}
-	resp, err := oaicompat.Post(ctx, a.client, oaicompat.Request{URL: a.url, Body: body, Header: h, Stream: stream}, Kind)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		data := oaicompat.ReadErrorBody(resp)
-		return nil, classifyError(resp.StatusCode, resp.Header, data, a.now(), a.key)
-	}
-	return resp, nil
 }

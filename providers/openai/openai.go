@@ -21,11 +21,8 @@ const Kind = "openai"
 
 // Adapter is one OpenAI-compatible deployment.
 type Adapter struct {
-	url    string
-	model  string
-	key    string
-	client *http.Client
-	now    func() time.Time
+	ep    *oaicompat.Endpoint
+	model string
 }
 
 // New builds the adapter for d. d.BaseURL is required and names the API
@@ -45,26 +42,21 @@ func New(d config.Deployment, deps providers.Deps) (providers.Provider, error) {
 	if err := config.DecodeOptions(d.Options, &struct{}{}); err != nil {
 		return nil, err
 	}
-	client := deps.HTTPClient
-	if client == nil {
-		client = oaicompat.DefaultHTTPClient()
-	}
-	return &Adapter{
-		url:    oaicompat.JoinURL(d.BaseURL, "/chat/completions"),
-		model:  d.Model,
-		key:    d.APIKey.Value(),
-		client: client,
-		now:    time.Now,
-	}, nil
+	ep := oaicompat.NewEndpoint(oaicompat.JoinURL(d.BaseURL, "/chat/completions"), d.APIKey, nil, deps.HTTPClient, Kind, classify)
+	return &Adapter{ep: ep, model: d.Model}, nil
+}
+
+func classify(status int, h http.Header, body []byte, now time.Time, secret string) error {
+	return classifyError(status, h, body, now, secret)
 }
 
 // Chat sends req and returns the complete answer.
 func (a *Adapter) Chat(ctx context.Context, req *llm.ChatRequest) (*llm.ChatResponse, error) {
-	resp, err := a.post(ctx, encodeRequest(req, a.model, false), false)
+	resp, err := a.ep.Post(ctx, encodeRequest(req, a.model, false), false)
 	if err != nil {
 		return nil, err
 	}
-	data, err := oaicompat.ReadBody(ctx, resp, oaicompat.MaxResponseBytes, Kind)
+	data, err := a.ep.Read(ctx, resp)
 	if err != nil {
 		return nil, err
 	}
@@ -73,25 +65,9 @@ func (a *Adapter) Chat(ctx context.Context, req *llm.ChatRequest) (*llm.ChatResp
 
 // ChatStream sends req and returns the answer as a stream.
 func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (providers.Stream, error) {
-	resp, err := a.post(ctx, encodeRequest(req, a.model, true), true)
+	resp, err := a.ep.Post(ctx, encodeRequest(req, a.model, true), true)
 	if err != nil {
 		return nil, err
 	}
 	return newStream(ctx, resp.Body), nil
-}
-
-func (a *Adapter) post(ctx context.Context, body []byte, stream bool) (*http.Response, error) {
-	h := http.Header{}
-	if a.key != "" {
-		h.Set("Authorization", "Bearer "+a.key)
-	}
-	resp, err := oaicompat.Post(ctx, a.client, oaicompat.Request{URL: a.url, Body: body, Header: h, Stream: stream}, Kind)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		data := oaicompat.ReadErrorBody(resp)
-		return nil, classifyError(resp.StatusCode, resp.Header, data, a.now(), a.key)
-	}
-	return resp, nil
 }

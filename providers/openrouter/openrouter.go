@@ -27,13 +27,9 @@ const chatPath = "/v1/chat/completions"
 
 // Adapter is one OpenRouter deployment.
 type Adapter struct {
-	url      string
+	ep       *oaicompat.Endpoint
 	model    string
-	key      string
-	header   http.Header // attribution headers, without the key
 	provider json.RawMessage
-	client   *http.Client
-	now      func() time.Time
 }
 
 // New builds the adapter for d. Options (all optional):
@@ -57,22 +53,16 @@ func New(d config.Deployment, deps providers.Deps) (providers.Provider, error) {
 	if err := oaicompat.ValidateBaseURL(base); err != nil {
 		return nil, err
 	}
-	a := &Adapter{
-		url:    oaicompat.JoinURL(base, chatPath),
-		model:  d.Model,
-		key:    d.APIKey.Value(),
-		header: http.Header{},
-		client: deps.HTTPClient,
-		now:    time.Now,
-	}
-	if a.client == nil {
-		a.client = oaicompat.DefaultHTTPClient()
-	}
+	header := http.Header{}
 	if opts.Referer != "" {
-		a.header.Set("HTTP-Referer", opts.Referer)
+		header.Set("HTTP-Referer", opts.Referer)
 	}
 	if opts.Title != "" {
-		a.header.Set("X-OpenRouter-Title", opts.Title)
+		header.Set("X-OpenRouter-Title", opts.Title)
+	}
+	a := &Adapter{
+		ep:    oaicompat.NewEndpoint(oaicompat.JoinURL(base, chatPath), d.APIKey, header, deps.HTTPClient, Kind, classify),
+		model: d.Model,
 	}
 	if opts.Provider != nil {
 		raw, err := json.Marshal(opts.Provider)
@@ -90,11 +80,11 @@ func (a *Adapter) Chat(ctx context.Context, req *llm.ChatRequest) (*llm.ChatResp
 	if err != nil {
 		return nil, err
 	}
-	resp, err := a.post(ctx, body, false)
+	resp, err := a.ep.Post(ctx, body, false)
 	if err != nil {
 		return nil, err
 	}
-	data, err := oaicompat.ReadBody(ctx, resp, oaicompat.MaxResponseBytes, Kind)
+	data, err := a.ep.Read(ctx, resp)
 	if err != nil {
 		return nil, err
 	}
@@ -107,25 +97,13 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 	if err != nil {
 		return nil, err
 	}
-	resp, err := a.post(ctx, body, true)
+	resp, err := a.ep.Post(ctx, body, true)
 	if err != nil {
 		return nil, err
 	}
 	return newStream(ctx, resp.Body), nil
 }
 
-func (a *Adapter) post(ctx context.Context, body []byte, stream bool) (*http.Response, error) {
-	h := a.header.Clone()
-	if a.key != "" {
-		h.Set("Authorization", "Bearer "+a.key)
-	}
-	resp, err := oaicompat.Post(ctx, a.client, oaicompat.Request{URL: a.url, Body: body, Header: h, Stream: stream}, Kind)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		data := oaicompat.ReadErrorBody(resp)
-		return nil, classifyError(resp.StatusCode, resp.Header, data, a.now(), a.key)
-	}
-	return resp, nil
+func classify(status int, h http.Header, body []byte, now time.Time, secret string) error {
+	return classifyError(status, h, body, now, secret)
 }
