@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/providers"
@@ -66,7 +68,9 @@ func (e *Executor) failed(rt *Route, a *attempt) gwerr.Kind {
 	if u := providers.UsageOf(a.err); u != nil {
 		e.account(a.t, u)
 	}
-	e.log.Debug("attempt failed", attemptFields(a)...)
+	if ce := e.log.Check(zap.DebugLevel, "attempt failed"); ce != nil {
+		ce.Write(attemptFields(a)...) // fields built only when debug is on
+	}
 	return ge.Kind
 }
 

@@ -190,3 +190,14 @@ func WriteJSON(w http.ResponseWriter, status int, body []byte) {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// Fail writes a provider's error answer and counts it. retryAfter > 0 adds
+// a Retry-After header (seconds), but only on a 429 or 503, where providers
+// send it.
+func (c *Controller) Fail(w http.ResponseWriter, status int, body []byte, retryAfter int) {
+	if retryAfter > 0 && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	}
+	c.Record(status)
+	WriteJSON(w, status, body)
+}

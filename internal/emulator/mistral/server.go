@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/valyala/fastjson"
 	"github.com/windrose-gw/windrose/internal/emulator/emukit"
@@ -58,33 +57,33 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	seq := s.ctl.NextID()
 	switch {
 	case !emukit.BearerOK(r, s.opts.APIKey):
-		s.fail(w, http.StatusUnauthorized, unauthorizedBody(fmt.Sprintf("%032x", seq)), 0)
+		s.ctl.Fail(w, http.StatusUnauthorized, unauthorizedBody(fmt.Sprintf("%032x", seq)), 0)
 		return
 	case f.Fails():
 		status, b := s.faultError(&f, fmt.Sprintf("%032x", seq))
-		s.fail(w, status, b, f.RetryAfter)
+		s.ctl.Fail(w, status, b, f.RetryAfter)
 		return
 	case err != nil:
-		s.fail(w, http.StatusUnprocessableEntity, validationBody([]detail{{Type: "json_invalid",
+		s.ctl.Fail(w, http.StatusUnprocessableEntity, validationBody([]detail{{Type: "json_invalid",
 			Loc: []any{"body", 0}, Msg: "JSON decode error", Input: json.RawMessage("{}")}}), 0)
 		return
 	}
 	req, details := decode(v)
 	if details != nil {
-		s.fail(w, http.StatusUnprocessableEntity, validationBody(details), 0)
+		s.ctl.Fail(w, http.StatusUnprocessableEntity, validationBody(details), 0)
 		return
 	}
 	if !emukit.HasModel(s.opts.Models, req.model) {
-		s.fail(w, http.StatusBadRequest, invalidModelBody(req.model), 0)
+		s.ctl.Fail(w, http.StatusBadRequest, invalidModelBody(req.model), 0)
 		return
 	}
 	if id, bad := badToolCallID(&req.conv); bad {
-		s.fail(w, http.StatusBadRequest, toolCallIDBody(id), 0)
+		s.ctl.Fail(w, http.StatusBadRequest, toolCallIDBody(id), 0)
 		return
 	}
 	reply := emukit.Respond(&req.conv)
 	if reply.PromptTokens > s.opts.ContextTokens {
-		s.fail(w, http.StatusBadRequest, contextBody(reply.PromptTokens, s.opts.ContextTokens), 0)
+		s.ctl.Fail(w, http.StatusBadRequest, contextBody(reply.PromptTokens, s.opts.ContextTokens), 0)
 		return
 	}
 	m := meta{id: fmt.Sprintf("cmpl-%032x", seq), created: s.opts.Now().Unix(), model: req.model}
@@ -93,16 +92,6 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.ctl.Answer(w, r, f, m.response(&reply))
-}
-
-// fail writes an error answer and counts it; retryAfter > 0 adds the header
-// on a 429 or 503.
-func (s *Server) fail(w http.ResponseWriter, status int, body []byte, retryAfter int) {
-	if retryAfter > 0 && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-	}
-	s.ctl.Record(status)
-	emukit.WriteJSON(w, status, body)
 }
 
 // model is one entry of GET /v1/models.

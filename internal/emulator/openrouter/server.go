@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/valyala/fastjson"
 	"github.com/windrose-gw/windrose/internal/emulator/emukit"
@@ -69,30 +68,30 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	s.ctl.Note(NoteReferer, r.Header.Get("HTTP-Referer"))
 	s.ctl.Note(NoteTitle, title)
 	if msg, ok := s.authError(r); !ok {
-		s.fail(w, http.StatusUnauthorized, errorBody(http.StatusUnauthorized, msg, nil), 0)
+		s.ctl.Fail(w, http.StatusUnauthorized, errorBody(http.StatusUnauthorized, msg, nil), 0)
 		return
 	}
 	if f.Fails() {
 		status, b := s.faultError(&f)
-		s.fail(w, status, b, f.RetryAfter)
+		s.ctl.Fail(w, status, b, f.RetryAfter)
 		return
 	}
 	if err != nil {
-		s.fail(w, http.StatusBadRequest, errorBody(http.StatusBadRequest, "Invalid JSON in request body", nil), 0)
+		s.ctl.Fail(w, http.StatusBadRequest, errorBody(http.StatusBadRequest, "Invalid JSON in request body", nil), 0)
 		return
 	}
 	req, msg := decode(v)
 	if req == nil {
-		s.fail(w, http.StatusBadRequest, errorBody(http.StatusBadRequest, msg, nil), 0)
+		s.ctl.Fail(w, http.StatusBadRequest, errorBody(http.StatusBadRequest, msg, nil), 0)
 		return
 	}
 	if !emukit.HasModel(s.opts.Models, req.model) {
-		s.fail(w, http.StatusBadRequest, errorBody(http.StatusBadRequest, req.model+" is not a valid model ID", nil), 0)
+		s.ctl.Fail(w, http.StatusBadRequest, errorBody(http.StatusBadRequest, req.model+" is not a valid model ID", nil), 0)
 		return
 	}
 	reply := emukit.Respond(&req.conv)
 	if reply.PromptTokens+req.maxTokens > s.opts.ContextTokens {
-		s.fail(w, http.StatusBadRequest, contextBody(s.opts.ContextTokens, reply.PromptTokens, req.maxTokens), 0)
+		s.ctl.Fail(w, http.StatusBadRequest, contextBody(s.opts.ContextTokens, reply.PromptTokens, req.maxTokens), 0)
 		return
 	}
 	created := s.opts.Now().Unix()
@@ -115,16 +114,6 @@ func (s *Server) authError(r *http.Request) (string, bool) {
 		return "No auth credentials found", false
 	}
 	return "User not found.", false
-}
-
-// fail writes an error answer and counts it; retryAfter > 0 adds the header
-// on a 429 or 503.
-func (s *Server) fail(w http.ResponseWriter, status int, body []byte, retryAfter int) {
-	if retryAfter > 0 && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-	}
-	s.ctl.Record(status)
-	emukit.WriteJSON(w, status, body)
 }
 
 // model is one entry of GET /api/v1/models.
