@@ -2,7 +2,6 @@ package executor
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 
@@ -184,9 +183,6 @@ func (e *Executor) clientGone(rt *Route, a *attempt, u llm.Usage, hasUsage bool,
 	e.lost(rt, a)
 	if hasUsage {
 		e.account(a.t, &u)
-	}
-	if !errors.Is(err, context.Canceled) {
-		err = gwerr.Wrap(gwerr.Canceled, err, "the client went away")
 	}
 	return nil, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -43,7 +42,7 @@ func methodNotAllowed(method, path string) error {
 }
 
 func unknownModel(name string) error {
-	e := gwerr.New(gwerr.NotFound, "%s", fmt.Sprintf("The model %q does not exist or you do not have access to it.", name))
+	e := gwerr.New(gwerr.NotFound, "The model %q does not exist or you do not have access to it.", name)
 	e.Param, e.Code = "model", "model_not_found"
 	return e
 }
