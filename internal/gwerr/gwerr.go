@@ -28,20 +28,36 @@ const (
 	Upstream                   // the provider failed (5xx, malformed answer, cut stream)
 	Unavailable                // no deployment could take the request
 	Canceled                   // the client went away
+	// ModelUnavailable: this deployment cannot serve this model (retired,
+	// not found, not deployed, not enabled for the account or region). It is
+	// the deployment's fault, never the client's: fail over at once and keep
+	// the deployment out of rotation for long.
+	ModelUnavailable
+)
+
+// Codes shared by adapters, so a machine code is spelt once.
+const (
+	// CodeContextLength marks an InvalidRequest that is a context-window
+	// overflow: deployment-specific when deployments declare windows.
+	CodeContextLength = "context_length_exceeded"
+	// CodeModelUnavailable is the code clients see when every deployment
+	// answered ModelUnavailable.
+	CodeModelUnavailable = "model_unavailable"
 )
 
 var kindNames = [...]string{
-	Internal:       "internal",
-	InvalidRequest: "invalid_request",
-	NotFound:       "not_found",
-	TooLarge:       "too_large",
-	Auth:           "auth",
-	RateLimited:    "rate_limited",
-	Overloaded:     "overloaded",
-	Timeout:        "timeout",
-	Upstream:       "upstream",
-	Unavailable:    "unavailable",
-	Canceled:       "canceled",
+	Internal:         "internal",
+	InvalidRequest:   "invalid_request",
+	NotFound:         "not_found",
+	TooLarge:         "too_large",
+	Auth:             "auth",
+	RateLimited:      "rate_limited",
+	Overloaded:       "overloaded",
+	Timeout:          "timeout",
+	Upstream:         "upstream",
+	Unavailable:      "unavailable",
+	Canceled:         "canceled",
+	ModelUnavailable: "model_unavailable",
 }
 
 // String returns the Kind's bounded label value (safe for metrics).
@@ -57,7 +73,7 @@ func (k Kind) String() string {
 // key says nothing about the next provider's.
 func (k Kind) Retryable() bool {
 	switch k {
-	case RateLimited, Overloaded, Timeout, Upstream, Auth, Unavailable:
+	case RateLimited, Overloaded, Timeout, Upstream, Auth, Unavailable, ModelUnavailable:
 		return true
 	}
 	return false
@@ -149,7 +165,7 @@ func HTTPStatus(err error) int {
 		return http.StatusServiceUnavailable
 	case Timeout:
 		return http.StatusGatewayTimeout
-	case Upstream:
+	case Upstream, ModelUnavailable:
 		return http.StatusBadGateway
 	case Canceled:
 		return StatusClientClosed
@@ -168,7 +184,7 @@ func OpenAIType(err error) string {
 		return "rate_limit_error"
 	case Timeout:
 		return "timeout_error"
-	case Overloaded, Unavailable, Upstream:
+	case Overloaded, Unavailable, Upstream, ModelUnavailable:
 		return "service_unavailable_error"
 	}
 	return "server_error"

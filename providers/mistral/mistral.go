@@ -12,6 +12,7 @@ import (
 	"github.com/windrose-gw/windrose/internal/config"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/providers"
+	"github.com/windrose-gw/windrose/providers/internal/mistralwire"
 	"github.com/windrose-gw/windrose/providers/internal/oaicompat"
 )
 
@@ -52,12 +53,12 @@ func New(d config.Deployment, deps providers.Deps) (providers.Provider, error) {
 }
 
 func classify(status int, h http.Header, body []byte, now time.Time, secret string) error {
-	return classifyError(status, h, body, now, secret)
+	return mistralwire.ClassifyError(Kind, status, h, body, now, secret)
 }
 
 // Chat sends req and returns the complete answer.
 func (a *Adapter) Chat(ctx context.Context, req *llm.ChatRequest) (*llm.ChatResponse, error) {
-	body, ids, err := encodeRequest(req, a.model, false)
+	body, ids, err := mistralwire.EncodeRequest(req, a.model, false)
 	if err != nil {
 		return nil, err
 	}
@@ -69,12 +70,12 @@ func (a *Adapter) Chat(ctx context.Context, req *llm.ChatRequest) (*llm.ChatResp
 	if err != nil {
 		return nil, err
 	}
-	return decodeResponse(data, ids)
+	return mistralwire.DecodeResponse(Kind, data, ids)
 }
 
 // ChatStream sends req and returns the answer as a stream.
 func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (providers.Stream, error) {
-	body, ids, err := encodeRequest(req, a.model, true)
+	body, ids, err := mistralwire.EncodeRequest(req, a.model, true)
 	if err != nil {
 		return nil, err
 	}
@@ -82,5 +83,5 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 	if err != nil {
 		return nil, err
 	}
-	return newStream(ctx, resp.Body, ids), nil
+	return mistralwire.NewStream(ctx, Kind, resp.Body, ids), nil
 }

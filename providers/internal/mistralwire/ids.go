@@ -1,4 +1,4 @@
-package mistral
+package mistralwire
 
 import (
 	"crypto/sha256"
@@ -46,8 +46,8 @@ func hashID(id string, salt byte) string {
 	return string(out[:])
 }
 
-// idMap rewrites one request's tool-call ids and remembers the way back.
-type idMap struct {
+// IDMap rewrites one request's tool-call ids and remembers the way back.
+type IDMap struct {
 	fwd map[string]string // caller id → Mistral id
 	rev map[string]string // Mistral id → caller id (rewritten ids only)
 }
@@ -55,7 +55,7 @@ type idMap struct {
 // rewrite returns the Mistral id for a caller id. Valid ids stay as they
 // are; others are hashed. A hash that collides with another id of the same
 // request is re-salted, so two different caller ids never merge.
-func (m *idMap) rewrite(id string) string {
+func (m *IDMap) Rewrite(id string) string {
 	if out, ok := m.fwd[id]; ok {
 		return out
 	}
@@ -75,7 +75,7 @@ func (m *idMap) rewrite(id string) string {
 }
 
 // taken reports whether out is already used for a caller id other than id.
-func (m *idMap) taken(out, id string) bool {
+func (m *IDMap) taken(out, id string) bool {
 	if orig, ok := m.rev[out]; ok && orig != id {
 		return true
 	}
@@ -87,7 +87,7 @@ func (m *idMap) taken(out, id string) bool {
 
 // restore maps an id from Mistral back to the caller's id. Ids the model
 // newly generated are not in the map and pass through.
-func (m *idMap) restore(id string) string {
+func (m *IDMap) Restore(id string) string {
 	if orig, ok := m.rev[id]; ok {
 		return orig
 	}

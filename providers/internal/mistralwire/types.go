@@ -1,4 +1,4 @@
-package mistral
+package mistralwire
 
 import "encoding/json"
 

@@ -1,4 +1,4 @@
-package mistral
+package mistralwire
 
 import (
 	"encoding/json"
@@ -16,7 +16,7 @@ import (
 // Mistral's schema lacks them and rejects unknown fields: user,
 // stream_options (Mistral always sends usage), Extra, and message names
 // except on tool messages. Tool-call ids are rewritten through ids.
-func toChatRequest(req *llm.ChatRequest, model string, ids *idMap) (*chatRequest, error) {
+func toChatRequest(req *llm.ChatRequest, model string, ids *IDMap) (*chatRequest, error) {
 	out := &chatRequest{
 		Model:             model,
 		Temperature:       req.Temperature,
@@ -56,27 +56,27 @@ func toChatRequest(req *llm.ChatRequest, model string, ids *idMap) (*chatRequest
 
 // reserveValidIDs registers the ids Mistral accepts as they are before any
 // id is hashed, so a hash can never collide with a caller's own valid id.
-func reserveValidIDs(msgs []llm.Message, ids *idMap) {
+func reserveValidIDs(msgs []llm.Message, ids *IDMap) {
 	for i := range msgs {
 		for _, tc := range msgs[i].ToolCalls {
 			if validID(tc.ID) {
-				ids.rewrite(tc.ID)
+				ids.Rewrite(tc.ID)
 			}
 		}
 		if validID(msgs[i].ToolCallID) {
-			ids.rewrite(msgs[i].ToolCallID)
+			ids.Rewrite(msgs[i].ToolCallID)
 		}
 	}
 }
 
-func toMessage(m *llm.Message, ids *idMap) (message, error) {
+func toMessage(m *llm.Message, ids *IDMap) (message, error) {
 	out := message{Role: string(m.Role)}
 	switch m.Role {
 	case llm.RoleDeveloper:
 		out.Role = string(llm.RoleSystem)
 	case llm.RoleSystem, llm.RoleUser, llm.RoleAssistant:
 	case llm.RoleTool:
-		out.ToolCallID = ids.rewrite(m.ToolCallID)
+		out.ToolCallID = ids.Rewrite(m.ToolCallID)
 		out.Name = m.Name
 	default:
 		return out, fmt.Errorf("unsupported role %q", m.Role)
@@ -102,7 +102,7 @@ func toMessage(m *llm.Message, ids *idMap) (message, error) {
 	}
 	for _, tc := range m.ToolCalls {
 		out.ToolCalls = append(out.ToolCalls, toolCall{
-			ID: ids.rewrite(tc.ID), Type: "function",
+			ID: ids.Rewrite(tc.ID), Type: "function",
 			Function: functionCall{Name: tc.Name, Arguments: tc.Arguments},
 		})
 	}
@@ -137,10 +137,10 @@ func toResponseFormat(rf *llm.ResponseFormat) *responseFormat {
 	return out
 }
 
-// encodeRequest translates and encodes req. Translation problems are the
+// EncodeRequest translates and encodes req. Translation problems are the
 // caller's fault (InvalidRequest); nothing here can be retried elsewhere.
-func encodeRequest(req *llm.ChatRequest, model string, stream bool) ([]byte, *idMap, error) {
-	ids := &idMap{}
+func EncodeRequest(req *llm.ChatRequest, model string, stream bool) ([]byte, *IDMap, error) {
+	ids := &IDMap{}
 	wire, err := toChatRequest(req, model, ids)
 	if err != nil {
 		return nil, nil, gwerr.Wrap(gwerr.InvalidRequest, err, "%v", err)

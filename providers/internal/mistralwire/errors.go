@@ -1,4 +1,4 @@
-package mistral
+package mistralwire
 
 import (
 	"net/http"
@@ -9,13 +9,14 @@ import (
 	"github.com/windrose-gw/windrose/providers/internal/oaicompat"
 )
 
-// classifyError maps a non-2xx Mistral response to a *gwerr.Error
+// ClassifyError maps a non-2xx Mistral-format response (from La Plateforme,
+// or a Mistral container behind another cloud, named by provider) to a *gwerr.Error
 // (PROVIDERS.md §1.5). secret is redacted from any echoed message.
 //
 // A 429 whose message speaks of capacity ("Service tier capacity
 // exceeded") is Overloaded, not RateLimited: it is the provider's shortage,
 // not our quota, and another deployment is the right answer.
-func classifyError(status int, h http.Header, body []byte, now time.Time, secret string) *gwerr.Error {
+func ClassifyError(provider string, status int, h http.Header, body []byte, now time.Time, secret string) *gwerr.Error {
 	eb := oaicompat.ParseErrorBody(body)
 	msg := oaicompat.Sanitize(eb.Message, secret)
 	if msg == "" {
@@ -23,7 +24,7 @@ func classifyError(status int, h http.Header, body []byte, now time.Time, secret
 	}
 	e := &gwerr.Error{
 		Kind:    oaicompat.KindForStatus(status),
-		Message: "mistral: " + msg,
+		Message: provider + ": " + msg,
 		Status:  status,
 		Param:   eb.Param,
 	}

@@ -1,4 +1,4 @@
-package mistral
+package mistralwire
 
 import (
 	"encoding/json"
@@ -82,7 +82,7 @@ func TestRequestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body, _, err := encodeRequest(&tt.req, "mistral-medium-2508", tt.req.Stream)
+			body, _, err := EncodeRequest(&tt.req, "mistral-medium-2508", tt.req.Stream)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,32 +95,32 @@ func TestRequestGolden(t *testing.T) {
 // same in every turn (each turn is a separate request with the history).
 func TestToolIDRewriting(t *testing.T) {
 	conv := conversation()
-	_, ids, err := encodeRequest(&llm.ChatRequest{Messages: conv}, "m", false)
+	_, ids, err := EncodeRequest(&llm.ChatRequest{Messages: conv}, "m", false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Turn two alone (a prefix of the conversation) must map the same way.
-	_, idsEarlier, err := encodeRequest(&llm.ChatRequest{Messages: conv[:5]}, "m", false)
+	_, idsEarlier, err := EncodeRequest(&llm.ChatRequest{Messages: conv[:5]}, "m", false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, orig := range []string{"call_0fypS1hVXabcdefghij", "toolu_01A09q90qw90lq917835lq9", "Ab3dE6gH9"} {
-		got := ids.rewrite(orig)
+		got := ids.Rewrite(orig)
 		if !validID(got) {
 			t.Errorf("%q → %q is not a valid Mistral id", orig, got)
 		}
-		if back := ids.restore(got); back != orig {
+		if back := ids.Restore(got); back != orig {
 			t.Errorf("restore(%q) = %q, want %q", got, back, orig)
 		}
-		if orig != "toolu_01A09q90qw90lq917835lq9" && idsEarlier.rewrite(orig) != got {
+		if orig != "toolu_01A09q90qw90lq917835lq9" && idsEarlier.Rewrite(orig) != got {
 			t.Errorf("%q maps differently in an earlier turn", orig)
 		}
 	}
-	if got := ids.rewrite("Ab3dE6gH9"); got != "Ab3dE6gH9" {
+	if got := ids.Rewrite("Ab3dE6gH9"); got != "Ab3dE6gH9" {
 		t.Errorf("a valid id was rewritten to %q", got)
 	}
 	// Ids the model invents pass through restore untouched.
-	if got := ids.restore("zzzzzzzzz"); got != "zzzzzzzzz" {
+	if got := ids.Restore("zzzzzzzzz"); got != "zzzzzzzzz" {
 		t.Errorf("restore of a new id = %q", got)
 	}
 }
@@ -133,11 +133,11 @@ func TestToolIDCollision(t *testing.T) {
 	msgs := []llm.Message{
 		{Role: llm.RoleAssistant, ToolCalls: []llm.ToolCall{{ID: long, Name: "f"}, {ID: h, Name: "f"}}},
 	}
-	_, ids, err := encodeRequest(&llm.ChatRequest{Messages: msgs}, "m", false)
+	_, ids, err := EncodeRequest(&llm.ChatRequest{Messages: msgs}, "m", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, b := ids.rewrite(long), ids.rewrite(h); a == b || !validID(a) {
+	if a, b := ids.Rewrite(long), ids.Rewrite(h); a == b || !validID(a) {
 		t.Errorf("ids merged or invalid: %q and %q", a, b)
 	}
 }
@@ -159,7 +159,7 @@ func TestRequestInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, _, err := encodeRequest(&tt.req, "m", false); err == nil {
+			if _, _, err := EncodeRequest(&tt.req, "m", false); err == nil {
 				t.Fatal("no error")
 			}
 		})
@@ -170,7 +170,7 @@ func BenchmarkEncodeRequest(b *testing.B) {
 	req := &llm.ChatRequest{Messages: conversation(), Tools: []llm.Tool{weatherTool}, Temperature: ptr(0.3)}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := encodeRequest(req, "mistral-medium-2508", false); err != nil {
+		if _, _, err := EncodeRequest(req, "mistral-medium-2508", false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package mistral
+package mistralwire
 
 import (
 	"os"
@@ -26,7 +26,7 @@ func TestResponseGolden(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no response fixtures: %v", err)
 	}
-	_, ids, err := encodeRequest(&llm.ChatRequest{Messages: conversation()}, "m", false)
+	_, ids, err := EncodeRequest(&llm.ChatRequest{Messages: conversation()}, "m", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestResponseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := decodeResponse(body, ids)
+			resp, err := DecodeResponse("mistral", body, ids)
 			golden.CheckJSON(t, filepath.Join("testdata", "response", name+".want.json"),
 				responseResult{Response: resp, Err: golden.ErrorOf(err)}, *update)
 		})

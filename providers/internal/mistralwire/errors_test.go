@@ -1,4 +1,4 @@
-package mistral
+package mistralwire
 
 import (
 	"net/http"
@@ -71,7 +71,7 @@ func TestClassifyError(t *testing.T) {
 			for k, v := range tt.header {
 				h.Set(k, v)
 			}
-			e := classifyError(tt.status, h, []byte(tt.body), now, key)
+			e := ClassifyError("mistral", tt.status, h, []byte(tt.body), now, key)
 			got := want{Kind: e.Kind, Code: e.Code, RetryAfter: e.RetryAfter, Message: e.Message}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)

@@ -1,4 +1,4 @@
-package mistral
+package mistralwire
 
 import (
 	"context"
@@ -7,14 +7,14 @@ import (
 	"github.com/windrose-gw/windrose/providers/internal/oaicompat"
 )
 
-// newStream reads Mistral's data-only SSE (PROVIDERS.md §1.4). Usage comes
+// NewStream reads Mistral's data-only SSE (PROVIDERS.md §1.4). Usage comes
 // on the last content chunk together with its finish reason and is exposed
 // as that event's Usage. A finish reason of "error" ends the stream with an
 // Upstream error; the end is io.EOF only after both a finish reason and
 // "[DONE]".
-func newStream(ctx context.Context, body io.ReadCloser, ids *idMap) *oaicompat.Stream {
+func NewStream(ctx context.Context, provider string, body io.ReadCloser, ids *IDMap) *oaicompat.Stream {
 	return oaicompat.NewStream(ctx, body, oaicompat.StreamOptions{
-		Provider:  Kind,
-		MapToolID: ids.restore,
+		Provider:  provider,
+		MapToolID: ids.Restore,
 	})
 }
