@@ -18,6 +18,9 @@ import (
 const (
 	KindContextLength = "context_length"
 	KindInvalidModel  = "invalid_model"
+	// KindModelRetired is the provider's answer for a model id it no longer
+	// (or never) serves at this deployment: retired, not found, not deployed.
+	KindModelRetired  = "model_retired"
 	KindRateLimit     = "rate_limit"
 	KindCapacity      = "capacity"
 	KindContentFilter = "content_filter"
@@ -27,7 +30,7 @@ const (
 	KindTimeout       = "timeout"
 )
 
-var knownKinds = [...]string{KindContextLength, KindInvalidModel, KindRateLimit, KindCapacity,
+var knownKinds = [...]string{KindContextLength, KindInvalidModel, KindModelRetired, KindRateLimit, KindCapacity,
 	KindContentFilter, KindServer, KindAuth, KindCredits, KindTimeout}
 
 // Count is a number of stream chunks after which a fault fires. Its zero
