@@ -101,7 +101,13 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if _, err := config.Load(*path, os.Getenv); err != nil {
+	cfg, err := config.Load(*path, os.Getenv)
+	if err == nil {
+		// Build every adapter too, so an options typo or a kind this binary
+		// lacks fails here rather than at serve.
+		err = gateway.CheckAdapters(cfg, all.Registry())
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "%s:\n%v\n", *path, err)
 		return 1
 	}
