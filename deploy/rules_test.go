@@ -30,18 +30,24 @@ func TestPromtoolTestRules(t *testing.T) {
 // PromQL error, and a unit test whose expected alert does not fire.
 func TestPromtoolRejects(t *testing.T) {
 	cases := []struct {
-		name string
-		args []string
-		want string
+		name  string
+		args  []string
+		stdin string
+		want  string
 	}{
 		// A misspelt function: the parser names it.
-		{"bad expression", []string{"check", "rules", "testdata/bad-rules.yaml"}, `unknown function with name "rat"`},
+		{"bad expression", []string{"check", "rules", "testdata/bad-rules.yaml"}, "", `unknown function with name "rat"`},
 		// A unit test expecting an alert the series cannot trigger.
-		{"failing unit test", []string{"test", "rules", "testdata/failing_alerts_test.yaml"}, "FAILED"},
+		{"failing unit test", []string{"test", "rules", "testdata/failing_alerts_test.yaml"}, "", "FAILED"},
+		// An exposition with lint problems: the live test's metrics check
+		// must be able to fail.
+		{"metrics lint", []string{"check", "metrics"}, "# TYPE windrose_requests counter\nwindrose_requests 1\n", "counter metrics should have \"_total\" suffix"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := exec.Command(promtool(t), tc.args...).CombinedOutput()
+			cmd := exec.Command(promtool(t), tc.args...)
+			cmd.Stdin = strings.NewReader(tc.stdin)
+			out, err := cmd.CombinedOutput()
 			if err == nil || !strings.Contains(string(out), tc.want) {
 				t.Fatalf("promtool %s: err %v, want failure with %q:\n%s", strings.Join(tc.args, " "), err, tc.want, out)
 			}
