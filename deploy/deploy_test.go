@@ -93,33 +93,6 @@ func TestYAMLFilesParse(t *testing.T) {
 	}
 }
 
-// TestKubernetesObjects checks every manifest names its kind and object, so
-// a file that parses as YAML but is not a Kubernetes object fails here.
-func TestKubernetesObjects(t *testing.T) {
-	for _, path := range yamlFiles(t) {
-		if !strings.HasPrefix(path, "kubernetes"+string(filepath.Separator)) || filepath.Base(path) == "windrose.yaml" {
-			continue
-		}
-		t.Run(path, func(t *testing.T) {
-			data, _ := os.ReadFile(path)
-			docs, err := decodeAll(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, d := range docs {
-				m, _ := d.(map[string]any)
-				meta, _ := m["metadata"].(map[string]any)
-				if m["apiVersion"] == nil || m["kind"] == nil {
-					t.Errorf("document %d: missing apiVersion or kind", i)
-				}
-				if m["kind"] != "Kustomization" && meta["name"] == nil {
-					t.Errorf("document %d: missing metadata.name", i)
-				}
-			}
-		})
-	}
-}
-
 // TestKustomizationFilesExist checks that every file a kustomization names
 // is there: kustomize only finds out at apply time.
 func TestKustomizationFilesExist(t *testing.T) {

@@ -112,6 +112,20 @@ func TestHelmValuesSchemaRejects(t *testing.T) {
 	}
 }
 
+// TestHelmAppContainerStrict shows what the schema leaves open (the app
+// block is a Kubernetes Container) is still checked: strict decoding of the
+// rendered Deployment names the misspelt field.
+func TestHelmAppContainerStrict(t *testing.T) {
+	out, err := helmTemplate(t, "--set", "mode=sidecar", "--set", "app.imagePullPolcy=Always")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = decodeObjects(out)
+	if want := `unknown field "spec.template.spec.containers[0].imagePullPolcy"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error = %v, want %s", err, want)
+	}
+}
+
 // checkChartConfig validates the windrose.yaml the chart's ConfigMap carries.
 func checkChartConfig(t *testing.T, cm *corev1.ConfigMap) {
 	t.Helper()

@@ -95,7 +95,8 @@ its Service.
     timeoutSeconds: 2
     failureThreshold: 2
   {{- end }}
-  {{- if .Values.preStopSleepSeconds }}
+  {{- /* A sidecar gets SIGTERM only after the app has exited: no endpoint to drain. */}}
+  {{- if and .Values.preStopSleepSeconds (ne .Values.mode "sidecar") }}
   lifecycle:
     preStop:
       sleep:
