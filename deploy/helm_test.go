@@ -70,7 +70,12 @@ func TestHelmChart(t *testing.T) {
 			for _, o := range objs {
 				kinds = append(kinds, o.GetObjectKind().GroupVersionKind().Kind)
 				if cm, ok := o.(*corev1.ConfigMap); ok {
-					checkChartConfig(t, cm)
+					cfg := checkChartConfig(t, cm)
+					// The kubelet must not kill streams windrose still drains.
+					grace := *onlyDeployment(t, objs).Spec.Template.Spec.TerminationGracePeriodSeconds
+					if need := 5 + int64(cfg.Server.ShutdownGrace.D().Seconds()); grace <= need {
+						t.Errorf("terminationGracePeriodSeconds %d must exceed preStop + shutdown_grace = %ds", grace, need)
+					}
 				}
 			}
 			slices.Sort(kinds)
@@ -127,7 +132,7 @@ func TestHelmAppContainerStrict(t *testing.T) {
 }
 
 // checkChartConfig validates the windrose.yaml the chart's ConfigMap carries.
-func checkChartConfig(t *testing.T, cm *corev1.ConfigMap) {
+func checkChartConfig(t *testing.T, cm *corev1.ConfigMap) *config.Config {
 	t.Helper()
 	text := cm.Data["windrose.yaml"]
 	cfg, err := config.Parse([]byte(text), func(k string) string { return testEnv[k] })
@@ -137,6 +142,7 @@ func checkChartConfig(t *testing.T, cm *corev1.ConfigMap) {
 	if cfg.Server.Listen != "0.0.0.0:8080" {
 		t.Errorf("chart config listens on %s; a pod needs 0.0.0.0:8080", cfg.Server.Listen)
 	}
+	return cfg
 }
 
 // find returns the objects of type T.
