@@ -184,6 +184,32 @@ var rows = []row{
 	}},
 }
 
+// mergeRows chart metrics other branches add (issue 13: overhead, in-flight
+// gauges, config reloads). They are not in rows yet because this branch does
+// not export them and the live test demands data from every panel: once
+// merged, append them to rows, run -update, and list "Config reloads by
+// result" in live_test.go's mayBeEmpty if that test does no reload.
+var mergeRows = []row{
+	{"Gateway overhead", []spec{
+		{"timeseries", "Time spent inside windrose per request", "windrose_overhead_seconds: request time minus time waiting on the provider. The number that shows the gateway is not the bottleneck.", "s", false,
+			[]q{
+				{`histogram_quantile(0.5, sum by (le) (rate(windrose_overhead_seconds_bucket[$__rate_interval])))`, "p50"},
+				{`histogram_quantile(0.99, sum by (le) (rate(windrose_overhead_seconds_bucket[$__rate_interval])))`, "p99"},
+			}},
+		{"timeseries", "Requests in flight", "Client requests by model (windrose_in_flight) and attempts by deployment (windrose_upstream_in_flight) being served now.", "short", false,
+			[]q{
+				{`sum by (model) (windrose_in_flight{` + fModel + `})`, "client {{model}}"},
+				{`sum by (deployment) (windrose_upstream_in_flight{deployment=~"$deployment"})`, "upstream {{deployment}}"},
+			}},
+	}},
+	{"Config reloads", []spec{
+		{"timeseries", "Config reloads by result", "windrose_config_reloads_total: SIGHUP or file change; an error keeps the old config serving.", "short", true,
+			[]q{{`sum by (result) (increase(windrose_config_reloads_total[$__rate_interval]))`, "{{result}}"}}},
+		{"timeseries", "Time since the last successful reload", "time() - windrose_config_last_reload_success_timestamp_seconds, per replica.", "s", false,
+			[]q{{`time() - max by (instance) (windrose_config_last_reload_success_timestamp_seconds)`, "{{instance}}"}}},
+	}},
+}
+
 func labelVar(name, label, def string) variable {
 	return variable{
 		Name: name, Label: label, Type: "query", Datasource: &promDS, Definition: def,
