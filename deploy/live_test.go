@@ -99,6 +99,17 @@ func TestLivePrometheus(t *testing.T) {
 			}
 		}
 	})
+	t.Run("rows waiting for merge parse", func(t *testing.T) {
+		for _, r := range mergeRows {
+			for _, sp := range r.panels {
+				for _, qq := range sp.queries {
+					if _, err := prom.instant(substitute(t, qq.expr)); err != nil {
+						t.Errorf("panel %q: %v", sp.title, err)
+					}
+				}
+			}
+		}
+	})
 	t.Run("the checker fails broken queries", func(t *testing.T) {
 		// A misspelt metric parses but finds nothing; a syntax error does
 		// not parse. Either must be reported, or the checks above mean nothing.
