@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 NODE_DIR := internal/e2e/node
 
-.PHONY: help build test test-go test-node chaos demo lint bench loadtest fuzz clean
+.PHONY: help build test test-go test-node chaos demo lint bench loadtest fuzz clean tools deploy-check
 
 help: ## list targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,6 +46,12 @@ fuzz: ## a short run of every fuzz target
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; \
 	  done; \
 	done
+
+tools: ## build the pinned Helm the deploy tests use (cached; see .ci/helm)
+	./.ci/helm
+
+deploy-check: tools ## deploy/ alone: Helm, kustomize, strict decoding, promtool, live Prometheus
+	$(GO) test -count=1 -v ./deploy/
 
 clean: ## remove build output
 	rm -rf bin

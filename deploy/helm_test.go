@@ -1,210 +1,197 @@
 package deploy
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"os"
+	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
-	"text/template"
 
 	"github.com/google/go-cmp/cmp"
-	"go.yaml.in/yaml/v3"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/windrose-gw/windrose/internal/config"
 )
 
-// Helm is not installed where the tests run, so this file renders the chart
-// with text/template and the few Sprig/Helm functions the templates use.
-// A template using any other function fails to parse here, which keeps the
-// chart to that small, known set.
+// The chart is linted and rendered by the real Helm (pinned in .ci/helm),
+// once per values file under ci/, and every rendered object is decoded
+// strictly into the Kubernetes API types.
 
 const chartDir = "helm/windrose"
 
-// chartFuncs implements the Helm functions the chart uses. include is bound
-// per render, because it needs the template set.
-func chartFuncs(include func(string, any) (string, error)) template.FuncMap {
-	return template.FuncMap{
-		"include": include,
-		"toYaml": func(v any) (string, error) {
-			var b bytes.Buffer
-			enc := yaml.NewEncoder(&b)
-			enc.SetIndent(2)
-			if err := enc.Encode(v); err != nil {
-				return "", err
-			}
-			return strings.TrimSuffix(b.String(), "\n"), nil
-		},
-		"indent": func(n int, s string) string {
-			pad := strings.Repeat(" ", n)
-			return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
-		},
-		"nindent": func(n int, s string) string {
-			pad := strings.Repeat(" ", n)
-			return "\n" + pad + strings.ReplaceAll(s, "\n", "\n"+pad)
-		},
-		"quote": func(v any) string { return fmt.Sprintf("%q", fmt.Sprint(v)) },
-		"default": func(def, v any) any {
-			if v == nil || v == "" || v == false || v == 0 {
-				return def
-			}
-			return v
-		},
-		"trunc": func(n int, s string) string {
-			if len(s) > n {
-				return s[:n]
-			}
-			return s
-		},
-		"trimSuffix": func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
-		"replace":    func(old, new, s string) string { return strings.ReplaceAll(s, old, new) },
-		"contains":   func(sub, s string) bool { return strings.Contains(s, sub) },
-		"join": func(sep string, v []any) string {
-			parts := make([]string, len(v))
-			for i, x := range v {
-				parts[i] = fmt.Sprint(x)
-			}
-			return strings.Join(parts, sep)
-		},
-		"sha256sum": func(s string) string {
-			sum := sha256.Sum256([]byte(s))
-			return hex.EncodeToString(sum[:])
-		},
-	}
-}
-
-// renderChart renders every template of the chart with the chart's
-// values.yaml, after override has edited the values. It returns the output
-// per template file name.
-func renderChart(t *testing.T, override func(values map[string]any)) map[string]string {
+// helmTemplate renders the chart as release "gw" in namespace "llm".
+func helmTemplate(t *testing.T, args ...string) ([]byte, error) {
 	t.Helper()
-	var chart struct {
-		Name       string `yaml:"name"`
-		Version    string `yaml:"version"`
-		AppVersion string `yaml:"appVersion"`
-	}
-	readYAML(t, filepath.Join(chartDir, "Chart.yaml"), &chart)
-	var values map[string]any
-	readYAML(t, filepath.Join(chartDir, "values.yaml"), &values)
-	if override != nil {
-		override(values)
-	}
-	files, err := filepath.Glob(filepath.Join(chartDir, "templates", "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no templates: %v", err)
-	}
-	var set *template.Template
-	include := func(name string, data any) (string, error) {
-		var b bytes.Buffer
-		err := set.ExecuteTemplate(&b, name, data)
-		return b.String(), err
-	}
-	set = template.New("chart").Option("missingkey=error").Funcs(chartFuncs(include))
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Helm names templates "<chart>/templates/<file>".
-		if _, err := set.New(chart.Name + "/templates/" + filepath.Base(f)).Parse(string(src)); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-	}
-	out := map[string]string{}
-	for _, f := range files {
-		base := filepath.Base(f)
-		if strings.HasPrefix(base, "_") {
-			continue
-		}
-		data := map[string]any{
-			"Values":   values,
-			"Chart":    map[string]any{"Name": chart.Name, "Version": chart.Version, "AppVersion": chart.AppVersion},
-			"Release":  map[string]any{"Name": "gw", "Namespace": "llm", "Service": "Helm"},
-			"Template": map[string]any{"BasePath": chart.Name + "/templates", "Name": chart.Name + "/templates/" + base},
-		}
-		var b bytes.Buffer
-		if err := set.ExecuteTemplate(&b, chart.Name+"/templates/"+base, data); err != nil {
-			t.Fatalf("render %s: %v", base, err)
-		}
-		out[base] = b.String()
-	}
-	return out
-}
-
-func readYAML(t *testing.T, path string, v any) {
-	t.Helper()
-	data, err := os.ReadFile(path)
+	cmd := exec.Command(helm(t), append([]string{"template", "gw", chartDir, "--namespace", "llm"}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatal(err)
+		return out, &buildError{err, stderr.String()}
 	}
-	if err := yaml.Unmarshal(data, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	return out, nil
 }
 
-func TestHelmChartRenders(t *testing.T) {
+func TestHelmChart(t *testing.T) {
 	cases := []struct {
-		name     string
-		override func(map[string]any)
-		kinds    []string
+		values string
+		kinds  []string
+		check  func(t *testing.T, objs []runtime.Object)
 	}{
-		// The defaults: no ServiceMonitor, so no Prometheus Operator needed.
-		{"defaults", nil, []string{"ConfigMap", "Deployment", "PodDisruptionBudget", "Service"}},
-		// Everything optional switched on, so those branches render too.
-		{"all optional", func(v map[string]any) {
-			v["serviceMonitor"].(map[string]any)["enabled"] = true
-			v["serviceMonitor"].(map[string]any)["labels"] = map[string]any{"release": "prom"}
-			v["podAnnotations"] = map[string]any{"team": "ml"}
-			v["extraEnv"] = []any{map[string]any{"name": "GOMEMLIMIT", "value": "200MiB"}}
-			v["nodeSelector"] = map[string]any{"kubernetes.io/os": "linux"}
-		}, []string{"ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceMonitor"}},
-		// Without a PDB (single-replica installs).
-		{"no pdb", func(v map[string]any) {
-			v["podDisruptionBudget"].(map[string]any)["enabled"] = false
-		}, []string{"ConfigMap", "Deployment", "Service"}},
+		// The defaults: a standalone gateway with Service and PDB.
+		{"standalone", []string{"ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"}, checkStandalone},
+		// Every optional branch of the standalone mode, ServiceMonitor included.
+		{"standalone-monitor", []string{"ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount", "ServiceMonitor"}, checkStandalone},
+		// windrose beside an app: no Service (the app has its own), no PDB.
+		{"sidecar", []string{"ConfigMap", "Deployment", "ServiceAccount"}, checkSidecar},
+		// The sidecar has no Service, so it is monitored with a PodMonitor.
+		{"sidecar-monitor", []string{"ConfigMap", "Deployment", "PodDisruptionBudget", "PodMonitor", "ServiceAccount"}, checkSidecar},
+		// Workload identity annotations reach the ServiceAccount the pods use.
+		{"workload-identity", []string{"ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"}, func(t *testing.T, objs []runtime.Object) {
+			checkStandalone(t, objs)
+			checkWorkloadIdentity(t, objs)
+		}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			out := renderChart(t, tc.override)
+		t.Run(tc.values, func(t *testing.T) {
+			values := filepath.Join(chartDir, "ci", tc.values+"-values.yaml")
+			run(t, helm(t), "lint", "--strict", chartDir, "-f", values)
+			out, err := helmTemplate(t, "-f", values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs, err := decodeObjects(out)
+			if err != nil {
+				t.Fatalf("rendered chart does not decode strictly: %v\n%s", err, out)
+			}
 			var kinds []string
-			for name, text := range out {
-				if !strings.HasSuffix(name, ".yaml") {
-					continue
-				}
-				docs, err := decodeAll([]byte(text))
-				if err != nil {
-					t.Fatalf("%s renders invalid YAML: %v\n%s", name, err, text)
-				}
-				for _, d := range docs {
-					m := d.(map[string]any)
-					kinds = append(kinds, fmt.Sprint(m["kind"]))
-					if m["kind"] == "ConfigMap" {
-						checkChartConfig(t, m)
+			for _, o := range objs {
+				kinds = append(kinds, o.GetObjectKind().GroupVersionKind().Kind)
+				if cm, ok := o.(*corev1.ConfigMap); ok {
+					cfg := checkChartConfig(t, cm)
+					// The kubelet must not kill streams windrose still drains.
+					grace := *onlyDeployment(t, objs).Spec.Template.Spec.TerminationGracePeriodSeconds
+					if need := 5 + int64(cfg.Server.ShutdownGrace.D().Seconds()); grace <= need {
+						t.Errorf("terminationGracePeriodSeconds %d must exceed preStop + shutdown_grace = %ds", grace, need)
 					}
 				}
 			}
-			sort.Strings(kinds)
+			slices.Sort(kinds)
 			if diff := cmp.Diff(tc.kinds, kinds); diff != "" {
 				t.Errorf("rendered kinds (-want +got):\n%s", diff)
+			}
+			tc.check(t, objs)
+		})
+	}
+}
+
+// TestHelmValuesSchemaRejects checks values.schema.json refuses values the
+// chart does not know: without it Helm ignores a typo and renders defaults.
+func TestHelmValuesSchemaRejects(t *testing.T) {
+	cases := []struct {
+		name string
+		set  string
+		want string
+	}{
+		// A misspelt top-level key.
+		{"misspelt top-level", "replicaCout=3", "replicaCout"},
+		// A misspelt nested key: the ServiceMonitor would silently stay off.
+		{"misspelt nested", "serviceMonitor.enabeld=true", "enabeld"},
+		// A value of the wrong type.
+		{"wrong type", "service.port=http", "port"},
+		// A mode the chart does not have.
+		{"unknown mode", "mode=daemonset", "mode"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := helmTemplate(t, "--set", tc.set)
+			if err == nil {
+				t.Fatalf("helm template --set %s succeeded; the schema must reject it", tc.set)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "values don't meet the specifications of the schema") || !strings.Contains(msg, tc.want) {
+				t.Fatalf("error does not name the schema violation %q:\n%s", tc.want, msg)
 			}
 		})
 	}
 }
 
+// TestHelmAppContainerStrict shows what the schema leaves open (the app
+// block is a Kubernetes Container) is still checked: strict decoding of the
+// rendered Deployment names the misspelt field.
+func TestHelmAppContainerStrict(t *testing.T) {
+	out, err := helmTemplate(t, "--set", "mode=sidecar", "--set", "app.imagePullPolcy=Always")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = decodeObjects(out)
+	if want := `unknown field "spec.template.spec.containers[0].imagePullPolcy"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error = %v, want %s", err, want)
+	}
+}
+
 // checkChartConfig validates the windrose.yaml the chart's ConfigMap carries.
-func checkChartConfig(t *testing.T, cm map[string]any) {
+func checkChartConfig(t *testing.T, cm *corev1.ConfigMap) *config.Config {
 	t.Helper()
-	data, _ := cm["data"].(map[string]any)
-	text, _ := data["windrose.yaml"].(string)
+	text := cm.Data["windrose.yaml"]
 	cfg, err := config.Parse([]byte(text), func(k string) string { return testEnv[k] })
 	if err != nil {
 		t.Fatalf("chart config does not validate:\n%v\n%s", err, text)
 	}
 	if cfg.Server.Listen != "0.0.0.0:8080" {
 		t.Errorf("chart config listens on %s; a pod needs 0.0.0.0:8080", cfg.Server.Listen)
+	}
+	return cfg
+}
+
+// find returns the objects of type T.
+func find[T runtime.Object](objs []runtime.Object) []T {
+	var out []T
+	for _, o := range objs {
+		if v, ok := o.(T); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func onlyDeployment(t *testing.T, objs []runtime.Object) *appsv1.Deployment {
+	t.Helper()
+	deps := find[*appsv1.Deployment](objs)
+	if len(deps) != 1 {
+		t.Fatalf("want one Deployment, got %d", len(deps))
+	}
+	return deps[0]
+}
+
+func checkStandalone(t *testing.T, objs []runtime.Object) {
+	checkGatewayPod(t, &onlyDeployment(t, objs).Spec.Template.Spec)
+}
+
+func checkSidecar(t *testing.T, objs []runtime.Object) {
+	t.Helper()
+	spec := &onlyDeployment(t, objs).Spec.Template.Spec
+	checkSidecarPod(t, spec)
+	app := spec.Containers[0]
+	if !slices.Contains(app.Env, corev1.EnvVar{Name: "OPENAI_BASE_URL", Value: "http://127.0.0.1:8080/v1"}) {
+		t.Errorf("app container env %v lacks OPENAI_BASE_URL pointing at the sidecar", app.Env)
+	}
+}
+
+func checkWorkloadIdentity(t *testing.T, objs []runtime.Object) {
+	t.Helper()
+	dep := onlyDeployment(t, objs)
+	sas := find[*corev1.ServiceAccount](objs)
+	if len(sas) != 1 || sas[0].Name != dep.Spec.Template.Spec.ServiceAccountName {
+		t.Fatalf("pods run as %q; ServiceAccounts rendered: %v", dep.Spec.Template.Spec.ServiceAccountName, sas)
+	}
+	for _, key := range []string{"eks.amazonaws.com/role-arn", "iam.gke.io/gcp-service-account", "azure.workload.identity/client-id"} {
+		if sas[0].Annotations[key] == "" {
+			t.Errorf("ServiceAccount lacks annotation %s", key)
+		}
+	}
+	if dep.Spec.Template.Labels["azure.workload.identity/use"] != "true" {
+		t.Error("pod template lacks label azure.workload.identity/use=true (Azure's webhook selects on it)")
 	}
 }

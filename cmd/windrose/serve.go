@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	configfiles "github.com/windrose-gw/windrose/config"
@@ -58,7 +59,9 @@ func runGateway(cfg *config.Config, ln net.Listener, stderr io.Writer, started f
 		fmt.Fprintf(stderr, "windrose: built-in price table: %v\n", err)
 		return 1
 	}
-	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Logger: log, Prices: prices})
+	reg := prometheus.NewRegistry()
+	telemetry.RegisterBuildInfo(reg, version)
+	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Logger: log, Prices: prices, Registry: reg})
 	if err != nil {
 		fmt.Fprintf(stderr, "windrose: %v\n", err)
 		return 1
