@@ -73,6 +73,12 @@ func Detail(detail string) error {
 	return Invalid("", "unsupported detail '%s'; expected 'auto', 'low' or 'high'", detail)
 }
 
+// Mark returns the cursor's position, for Rewind.
+func (r *Reader) Mark() int { return r.d.pos }
+
+// Rewind moves the cursor back to a position Mark returned.
+func (r *Reader) Rewind(pos int) { r.d.pos = pos }
+
 // End reports an error unless only whitespace is left.
 func (r *Reader) End() error {
 	if r.d.ws() != 0 {

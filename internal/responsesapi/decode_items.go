@@ -72,7 +72,45 @@ func (d *decoder) item(it *item) error {
 	if d.Peek() != '{' {
 		return oa.TypeError("an object", d.Kind())
 	}
-	err := d.Object(func(key string) (err error) {
+	start := d.Mark()
+	err := d.members(it)
+	if err == nil {
+		return it.check()
+	}
+	// A member failed: if the item is of a type windrose does not take,
+	// that is the error to report, not the shape of a member that type
+	// would have. The type may come after the failing member.
+	typ := it.typ
+	if typ == "" {
+		d.Rewind(start)
+		typ, _ = d.itemType()
+	}
+	if !knownItem(typ) {
+		it.typ = typ
+		return it.check()
+	}
+	return err
+}
+
+func knownItem(typ string) bool {
+	return typ == "" || typ == itemMessage || typ == itemCall || typ == itemCallOutput
+}
+
+// itemType reads only the type member of the object at the cursor.
+func (d *decoder) itemType() (typ string, err error) {
+	err = d.Object(func(key string) (err error) {
+		if key == "type" && d.Peek() == '"' {
+			typ, err = d.String()
+			return err
+		}
+		return d.Skip()
+	})
+	return typ, err
+}
+
+// members reads an item's members into it.
+func (d *decoder) members(it *item) error {
+	return d.Object(func(key string) (err error) {
 		switch key {
 		case "type":
 			it.typ, err = d.String()
@@ -97,10 +135,6 @@ func (d *decoder) item(it *item) error {
 		}
 		return oa.At(err, key)
 	})
-	if err != nil {
-		return err
-	}
-	return it.check()
 }
 
 // check applies each item type's required members.
