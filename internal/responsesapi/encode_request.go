@@ -150,7 +150,7 @@ func AppendItems(dst []byte, msgs []llm.Message) []byte {
 	return append(dst, ']')
 }
 
-// appendMessageItem writes a message item with array content.
+// appendMessageItem writes a message item, its content in the form it came.
 func appendMessageItem(dst []byte, m *llm.Message) []byte {
 	text := partInputText
 	if m.Role == llm.RoleAssistant {
@@ -158,10 +158,12 @@ func appendMessageItem(dst []byte, m *llm.Message) []byte {
 	}
 	dst = append(dst, `{"type":"message","role":`...)
 	dst = oa.AppendString(dst, string(m.Role))
-	dst = append(dst, `,"content":[`...)
 	if len(m.Parts) == 0 {
-		dst = appendPart(dst, text, m.Content)
+		dst = append(dst, `,"content":`...)
+		dst = oa.AppendString(dst, m.Content)
+		return append(dst, '}')
 	}
+	dst = append(dst, `,"content":[`...)
 	for i := range m.Parts {
 		p := &m.Parts[i]
 		if i > 0 {
