@@ -189,7 +189,7 @@ func TestCheckExpr(t *testing.T) {
 func TestExportedMetrics(t *testing.T) {
 	metrics := exported(t)
 	// Spot checks that the descriptor parsing reads names, labels and types.
-	if diff := cmp.Diff(metric{labels: []string{"model", "code", "stream"}}, metrics["windrose_requests_total"], cmp.AllowUnexported(metric{})); diff != "" {
+	if diff := cmp.Diff(metric{labels: []string{"model", "code", "stream", "api"}}, metrics["windrose_requests_total"], cmp.AllowUnexported(metric{})); diff != "" {
 		t.Errorf("windrose_requests_total (-want +got):\n%s", diff)
 	}
 	if !metrics["windrose_upstream_ttft_seconds"].histogram {
