@@ -384,3 +384,36 @@ func decodeJSON(t *testing.T, b []byte, v any) {
 		t.Fatalf("decode %s: %v", b, err)
 	}
 }
+
+// TestResponsesRouting checks the chat path's routing applies unchanged:
+// failover before the first byte, region narrowing and its 503.
+func TestResponsesRouting(t *testing.T) {
+	t.Parallel()
+	env := Start(t, twoDeployments)
+	env.Emu("mistral").SetFaults(t, `{"status": 500}`)
+	for _, m := range modes() {
+		t.Run("failover/"+m.name, func(t *testing.T) {
+			// Whichever deployment the router tries first, the broken one
+			// never answers: the client sees openrouter's answer, unaware.
+			for range 3 {
+				out := mustRespond(t, env, "", m.stream, respParams("hello"))
+				if got := out.header.Get("X-Windrose-Deployment"); got != "openrouter" || out.resp.Status != "completed" {
+					t.Fatalf("served by %q with status %q; want openrouter, completed", got, out.resp.Status)
+				}
+			}
+		})
+	}
+	t.Run("region", func(t *testing.T) {
+		// Only mistral is in the EU, and it is down: the residency rule
+		// never falls back outside the region.
+		client := newClient(env)
+		_, err := client.Responses.New(withTimeout(t), respParams("hello"), option.WithHeader("X-Windrose-Region", "eu"))
+		var apiErr *openai.Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode < 500 {
+			t.Fatalf("err = %v; want a 5xx OpenAI error from the only EU deployment", err)
+		}
+		// No deployment in the region at all: a 503 saying why.
+		_, err = client.Responses.New(withTimeout(t), respParams("hello"), option.WithHeader("X-Windrose-Region", "apac"))
+		wantStatus(t, err, http.StatusServiceUnavailable, "")
+	})
+}

@@ -134,3 +134,34 @@ func TestFailedHidesInternal(t *testing.T) {
 		t.Errorf("internal cause leaked: %s", out)
 	}
 }
+
+// FuzzStream drives the stream encoder with arbitrary fragments (text,
+// tool calls with changing indexes, finish reasons, a break): every event
+// must be well-framed JSON with consecutive sequence numbers, whatever the
+// provider sends.
+func FuzzStream(f *testing.F) {
+	f.Add([]byte("Hel\x00lo"), []byte(`{"a":`), uint8(3), true)
+	f.Add([]byte("\xff\xfe"), []byte("\u2028"), uint8(0), false)
+	f.Fuzz(func(t *testing.T, txt, args []byte, plan uint8, fail bool) {
+		s := Stream{Resp: Response{ID: "resp_f", Model: "m"}}
+		out := s.AppendStart(nil)
+		for i := range 8 {
+			switch (plan >> (i % 8)) & 3 {
+			case 0:
+				out = s.AppendEvent(out, &llm.StreamEvent{Deltas: []llm.Delta{{Content: txt}}})
+			case 1:
+				out = s.AppendEvent(out, call(i%3, string(txt), "f", string(args)))
+			case 2:
+				out = s.AppendEvent(out, call(i%3, "", "", string(args)))
+			default:
+				out = s.AppendEvent(out, finish(llm.FinishLength))
+			}
+		}
+		if fail {
+			out = s.AppendFailed(out, gwerr.New(gwerr.Upstream, "%s", txt))
+		} else {
+			out = s.AppendEnd(out, nil)
+		}
+		sse(t, out)
+	})
+}
