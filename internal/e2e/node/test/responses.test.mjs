@@ -6,8 +6,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createHTTPServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 
@@ -221,4 +222,42 @@ describe('the Responses API through the openai npm package', { timeout: 25_000 }
       });
     });
   }
+
+  // The encoder's golden streams (internal/responsesapi/testdata), served
+  // as they are to the SDK's own stream helper: what the Go tests pin down
+  // is what the official client understands, the failure case included.
+  test('golden streams through responses.stream', async () => {
+    let body;
+    const srv = createHTTPServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(body);
+    });
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    const local = new OpenAI({ baseURL: `http://127.0.0.1:${srv.address().port}/v1`, apiKey: 'x', maxRetries: 0 });
+    const golden = (name) => readFileSync(fileURLToPath(new URL(`../../../responsesapi/testdata/${name}`, import.meta.url)));
+    try {
+      const cases = [
+        ['stream_text.txt', 'completed', 'Hello', ['message']],
+        ['stream_incomplete.txt', 'incomplete', 'Sun', ['message']],
+        ['stream_tool_calls.txt', 'completed', 'Checking.', ['message', 'function_call', 'function_call']],
+      ];
+      for (const [name, status, text, types] of cases) {
+        body = golden(name);
+        const final = await local.responses.stream({ model: MODEL, input: 'x' }).finalResponse();
+        assert.equal(final.status, status, name);
+        assert.equal(final.output_text, text, name);
+        assert.deepEqual(final.output.map((o) => o.type), types, name);
+        if (types.length > 1) assert.equal(final.output[1].arguments, '{"city":"Paris"}', 'fragments reassembled');
+      }
+      // A stream that broke after its first byte: finalResponse rejects.
+      body = golden('stream_failed.txt');
+      await assert.rejects(local.responses.stream({ model: MODEL, input: 'x' }).finalResponse(), (err) => {
+        assert.equal(err.type, 'error');
+        assert.match(err.message, /closed the stream/);
+        return true;
+      });
+    } finally {
+      srv.close();
+    }
+  });
 });
