@@ -58,6 +58,8 @@ func (s *Stream) AppendEvent(dst []byte, ev *llm.StreamEvent) []byte {
 			tc := &d.ToolCalls[j]
 			if s.open < 0 || s.Resp.Output[s.open].Type != itemCall || tc.Index != s.toolIdx {
 				dst = s.openCall(s.close(dst), tc)
+			} else if c := &s.Resp.Output[s.open].Call; c.Name == "" {
+				c.Name = tc.Name // a provider that names the call after its first fragment
 			}
 			if len(tc.Arguments) > 0 {
 				dst = s.argsDelta(dst, tc.Arguments)

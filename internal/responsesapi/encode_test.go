@@ -165,3 +165,16 @@ func FuzzStream(f *testing.F) {
 		sse(t, out)
 	})
 }
+
+// TestStreamLateName checks a call whose name comes on a later fragment
+// ends with that name (some OpenAI-compatible providers stream it so).
+func TestStreamLateName(t *testing.T) {
+	s := Stream{Resp: Response{ID: "resp_x"}}
+	s.AppendStart(nil)
+	s.AppendEvent(nil, call(0, "c1", "", `{"a":`))
+	s.AppendEvent(nil, call(0, "", "lookup", `1}`))
+	s.AppendEnd(nil, nil)
+	if got := s.Resp.Output[0].Call; got.Name != "lookup" || got.Arguments != `{"a":1}` || got.ID != "c1" {
+		t.Errorf("call = %+v, want c1 lookup {\"a\":1}", got)
+	}
+}

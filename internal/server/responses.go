@@ -80,6 +80,9 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 	out.Store = x.stored
 	body := responsesapi.AppendResponse(buf.Bytes()[:0], out)
 	s.save(ctx, x, body, out)
+	if s.o.LogBodies {
+		s.o.Logger.Debug("response body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", body))
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
