@@ -22,6 +22,7 @@ type responsesSink struct {
 	target   *executor.Target
 	batching bool
 	flushErr error
+	done     func(*responsesapi.Response) // called with the final response of a successful stream
 }
 
 func (s *responsesSink) Commit(t *executor.Target, attempts int) error {
@@ -94,6 +95,11 @@ func (s *responsesSink) end(usage *llm.Usage, err error) {
 		s.buf = s.st.AppendFailed(s.buf, err)
 	default:
 		s.buf = s.st.AppendEnd(s.buf, usage)
+		if s.done != nil {
+			// Stored before the client reads response.completed, so a
+			// GET or a chained request right after it finds the response.
+			s.done(&s.st.Resp)
+		}
 	}
 	_ = s.flush()
 }
@@ -101,6 +107,9 @@ func (s *responsesSink) end(usage *llm.Usage, err error) {
 func (s *Server) responsesStream(ctx context.Context, w http.ResponseWriter, rt *executor.Route, x *exchange, rr router.Request, acc *access) {
 	sink := &responsesSink{w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 2048)}
 	sink.st.Resp = responsesapi.Response{ID: x.id, CreatedAt: x.created, Req: x.req, Store: x.stored}
+	sink.done = func(out *responsesapi.Response) {
+		s.save(ctx, x, responsesapi.AppendResponse(nil, out), out)
+	}
 	usage, res, err := s.o.Executor.Stream(ctx, rt, x.req.Chat, rr, sink)
 	acc.res, acc.usage, acc.err = res, usage, err
 	if !res.Committed {
@@ -110,8 +119,4 @@ func (s *Server) responsesStream(ctx context.Context, w http.ResponseWriter, rt 
 	}
 	acc.status = http.StatusOK
 	sink.end(usage, err)
-	if err == nil {
-		body := responsesapi.AppendResponse(nil, &sink.st.Resp)
-		s.save(ctx, x, body, &sink.st.Resp)
-	}
 }
