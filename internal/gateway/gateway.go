@@ -15,6 +15,7 @@ import (
 	"github.com/windrose-gw/windrose/internal/config"
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/health"
+	"github.com/windrose-gw/windrose/internal/responsestore"
 	"github.com/windrose-gw/windrose/internal/router"
 	"github.com/windrose-gw/windrose/internal/server"
 	"github.com/windrose-gw/windrose/internal/telemetry"
@@ -32,7 +33,17 @@ type Options struct {
 	Breaker    health.BreakerConfig // default: from cfg.Server.Breaker
 	Now        func() time.Time
 	Rand       *rand.Rand
+	// ResponseStore keeps Responses API responses for GET and
+	// previous_response_id. Default: in memory, DefaultResponseTTL and
+	// DefaultResponseBytes.
+	ResponseStore responsestore.Store
 }
+
+// Defaults of the in-memory response store.
+const (
+	DefaultResponseTTL   = time.Hour
+	DefaultResponseBytes = 64 << 20
+)
 
 // Gateway is a built gateway.
 type Gateway struct {
@@ -53,6 +64,9 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	}
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
+	}
+	if o.ResponseStore == nil {
+		o.ResponseStore = responsestore.NewMemory(DefaultResponseTTL, DefaultResponseBytes, o.Now)
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = NewHTTPClient()
@@ -95,6 +109,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		Usable: tracker.Usable, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
 		APIKeys: keys, LogBodies: cfg.Server.LogBodies, Now: o.Now,
+		Responses: o.ResponseStore,
 	})
 	return g, nil
 }

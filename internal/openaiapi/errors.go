@@ -13,6 +13,7 @@ const (
 	errType = iota
 	errMissing
 	errValue
+	errUnsupported
 )
 
 // fieldError is a semantic problem with one field. Its param is relative to
@@ -23,6 +24,7 @@ type fieldError struct {
 	param  string
 	detail string // errType: the expected type; errValue: what is wrong
 	got    string // errType: the JSON type found
+	code   string // the envelope's code, when not null
 }
 
 func (e *fieldError) Error() string { return e.message() }
@@ -33,6 +35,8 @@ func (e *fieldError) message() string {
 		return fmt.Sprintf("invalid type for '%s': expected %s, but got %s instead", e.param, e.detail, e.got)
 	case errMissing:
 		return fmt.Sprintf("missing required parameter: '%s'", e.param)
+	case errUnsupported:
+		return fmt.Sprintf("unsupported parameter '%s': %s", e.param, e.detail)
 	}
 	return fmt.Sprintf("invalid value for '%s': %s", e.param, e.detail)
 }
@@ -85,7 +89,7 @@ func toGwerr(err error) *gwerr.Error {
 	var se *syntaxError
 	switch {
 	case errors.As(err, &fe):
-		return &gwerr.Error{Kind: gwerr.InvalidRequest, Message: fe.message(), Param: fe.param}
+		return &gwerr.Error{Kind: gwerr.InvalidRequest, Message: fe.message(), Param: fe.param, Code: fe.code}
 	case errors.As(err, &se):
 		return &gwerr.Error{Kind: gwerr.InvalidRequest,
 			Message: "the request body is not valid JSON: " + se.Error()}

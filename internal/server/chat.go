@@ -24,6 +24,7 @@ var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0,
 
 // access is what one request's access-log line and metrics say.
 type access struct {
+	api      string // "chat" (the zero value) or "responses"
 	model    string
 	stream   bool
 	status   int
@@ -156,10 +157,15 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 		status = gwerr.StatusClientClosed
 	}
 	stream := strconv.FormatBool(acc.stream)
-	s.o.Metrics.Requests.WithLabelValues(acc.model, strconv.Itoa(status), stream).Inc()
-	s.o.Metrics.RequestDuration.WithLabelValues(acc.model, stream).Observe(d.Seconds())
+	api := acc.api
+	if api == "" {
+		api = "chat"
+	}
+	s.o.Metrics.Requests.WithLabelValues(acc.model, strconv.Itoa(status), stream, api).Inc()
+	s.o.Metrics.RequestDuration.WithLabelValues(acc.model, stream, api).Observe(d.Seconds())
 	fields := []zap.Field{
 		zap.String("request_id", RequestID(r.Context())),
+		zap.String("api", api),
 		zap.String("model", acc.model),
 		zap.Bool("stream", acc.stream),
 		zap.Int("status", status),

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/executor"
+	"github.com/windrose-gw/windrose/internal/responsestore"
 	"github.com/windrose-gw/windrose/internal/telemetry"
 )
 
@@ -74,6 +75,9 @@ type Options struct {
 	APIKeys        []string
 	LogBodies      bool
 	Now            func() time.Time
+	// Responses keeps stored Responses API responses (GET /v1/responses/{id},
+	// previous_response_id); nil: no storage, and those answer 400.
+	Responses responsestore.Store
 }
 
 // Server serves the gateway's HTTP API.
@@ -102,6 +106,9 @@ func New(o Options) *Server {
 	r.Group(func(r chi.Router) {
 		r.Use(s.auth)
 		r.Post("/v1/chat/completions", s.chat)
+		r.Post("/v1/responses", s.responses)
+		r.Get("/v1/responses/{id}", s.getResponse)
+		r.Delete("/v1/responses/{id}", s.deleteResponse)
 		r.Get("/v1/models", s.models)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -16,8 +16,8 @@ var (
 // Metrics is every metric windrose exports. Label sets are bounded: model
 // alias, provider, deployment, region, outcome — never a request id or key.
 type Metrics struct {
-	Requests         *prometheus.CounterVec   // model, code, stream
-	RequestDuration  *prometheus.HistogramVec // model, stream
+	Requests         *prometheus.CounterVec   // model, code, stream, api
+	RequestDuration  *prometheus.HistogramVec // model, stream, api
 	Upstream         *prometheus.CounterVec   // provider, deployment, region, outcome
 	UpstreamDuration *prometheus.HistogramVec // provider, deployment, region
 	TTFT             *prometheus.HistogramVec // provider, deployment, region
@@ -38,12 +38,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	dep := []string{"provider", "deployment", "region"}
 	m := &Metrics{
 		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "windrose_requests_total", Help: "Client requests by model alias, HTTP status and streaming.",
-		}, []string{"model", "code", "stream"}),
+			Name: "windrose_requests_total", Help: "Client requests by model alias, HTTP status, streaming and inbound API (chat or responses).",
+		}, []string{"model", "code", "stream", "api"}),
 		RequestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "windrose_request_duration_seconds", Help: "Client request duration, to the last byte.",
 			Buckets: durationBuckets,
-		}, []string{"model", "stream"}),
+		}, []string{"model", "stream", "api"}),
 		Upstream: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "windrose_upstream_requests_total", Help: "Attempts sent to a deployment, by outcome (success or error kind).",
 		}, append(dep, "outcome")),

@@ -1,0 +1,122 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/windrose-gw/windrose/internal/executor"
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/internal/responsesapi"
+	"github.com/windrose-gw/windrose/internal/router"
+)
+
+// responsesSink writes a committed stream as Responses API events. It
+// commits exactly like the chat sink (headers name the deployment of the
+// first content event) and flushes the same way.
+type responsesSink struct {
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	buf      []byte
+	st       responsesapi.Stream
+	target   *executor.Target
+	batching bool
+	flushErr error
+	done     func(*responsesapi.Response) // called with the final response of a successful stream
+}
+
+func (s *responsesSink) Commit(t *executor.Target, attempts int) error {
+	s.target = t
+	h := s.w.Header()
+	setRouteHeaders(h, t, attempts)
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	s.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// start sends response.created and response.in_progress, naming the
+// upstream model of the first event (else the deployment's model id).
+func (s *responsesSink) start(ev *llm.StreamEvent) {
+	if ev != nil && ev.Model != "" {
+		s.st.Resp.Model = ev.Model
+	} else if s.target != nil {
+		s.st.Resp.Model = s.target.Model
+	}
+	s.buf = s.st.AppendStart(s.buf)
+}
+
+func (s *responsesSink) Event(ev *llm.StreamEvent) error {
+	if s.flushErr != nil {
+		return s.flushErr
+	}
+	s.buf = s.buf[:0]
+	if !s.st.Started() {
+		s.start(ev)
+	}
+	s.buf = s.st.AppendEvent(s.buf, ev)
+	if s.batching {
+		_, err := s.w.Write(s.buf)
+		return err
+	}
+	return s.flush()
+}
+
+// Batch implements executor.BatchSink, as the chat sink does.
+func (s *responsesSink) Batch() func() {
+	s.batching = true
+	return func() {
+		if s.flushErr == nil {
+			s.flushErr = s.rc.Flush()
+		}
+	}
+}
+
+func (s *responsesSink) flush() error {
+	if _, err := s.w.Write(s.buf); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
+// end closes a committed stream: response.completed or .incomplete on
+// success; response.failed and an error event when it broke, so a client
+// never takes a cut answer for a whole one.
+func (s *responsesSink) end(usage *llm.Usage, err error) {
+	s.buf = s.buf[:0]
+	if !s.st.Started() {
+		s.start(nil)
+	}
+	switch {
+	case err != nil && gwerr.KindOf(err) == gwerr.Canceled:
+		return // nobody is listening
+	case err != nil:
+		s.buf = s.st.AppendFailed(s.buf, err)
+	default:
+		s.buf = s.st.AppendEnd(s.buf, usage)
+		if s.done != nil {
+			// Stored before the client reads response.completed, so a
+			// GET or a chained request right after it finds the response.
+			s.done(&s.st.Resp)
+		}
+	}
+	_ = s.flush()
+}
+
+func (s *Server) responsesStream(ctx context.Context, w http.ResponseWriter, rt *executor.Route, x *exchange, rr router.Request, acc *access) {
+	sink := &responsesSink{w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 2048)}
+	sink.st.Resp = responsesapi.Response{ID: x.id, CreatedAt: x.created, Req: x.req, Store: x.stored}
+	sink.done = func(out *responsesapi.Response) {
+		s.save(ctx, x, responsesapi.AppendResponse(nil, out), out)
+	}
+	usage, res, err := s.o.Executor.Stream(ctx, rt, x.req.Chat, rr, sink)
+	acc.res, acc.usage, acc.err = res, usage, err
+	if !res.Committed {
+		setRouteHeaders(w.Header(), nil, res.Attempts)
+		acc.status = writeError(w, err)
+		return
+	}
+	acc.status = http.StatusOK
+	sink.end(usage, err)
+}
