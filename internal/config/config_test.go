@@ -92,6 +92,9 @@ keys[0].budget.usd: must be > 0 (line 13)
 keys[0].budget.period: must be day, week or month (line 13)
 keys[2].key: the same key is already used by keys[1] (line 17)
 state.url: required for the redis backend (line 18)`,
+		// Every interface and no client key: anyone who reaches the port
+		// spends the provider keys, so windrose refuses to start.
+		"open-listener":        `server.listen: listening on "0.0.0.0:8080" (not loopback) without client auth would let anyone who reaches it spend your provider keys: set keys (or server.api_keys), or server.allow_unauthenticated: true for a pod-private sidecar behind a NetworkPolicy (line 2)`,
 		"duplicate-model-name": `models[1].name: "m" is already used by models[0].name (line 4)`,
 		// A bare number is ambiguous as a duration.
 		"duration-syntax": `server.shutdown_grace: invalid duration "30" (want a duration such as 30s or 2m) (line 2)`,

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/hex"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -190,4 +191,33 @@ func validateKeys(p *problems, c *Config, modelNames map[string]bool, known func
 	if s.OnError != "fail_open" && s.OnError != "fail_closed" {
 		p.add("state.on_error", "must be fail_open or fail_closed")
 	}
+}
+
+// ClientAuthProblem explains why c may not serve: a listen address other
+// than loopback with no client key and no explicit allow_unauthenticated
+// would let anyone who reaches the port spend the provider keys. Empty when
+// c is fine.
+func ClientAuthProblem(c *Config) string {
+	s := &c.Server
+	if _, _, err := net.SplitHostPort(s.Listen); err != nil {
+		return "" // reported as a malformed listen address
+	}
+	if len(s.APIKeys) > 0 || len(c.Keys) > 0 || s.AllowUnauthenticated || loopback(s.Listen) {
+		return ""
+	}
+	return fmt.Sprintf("listening on %q (not loopback) without client auth would let anyone who reaches it spend your provider keys: "+
+		"set keys (or server.api_keys), or server.allow_unauthenticated: true for a pod-private sidecar behind a NetworkPolicy", s.Listen)
+}
+
+// loopback reports whether a host:port listens on loopback only.
+func loopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

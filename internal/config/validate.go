@@ -62,6 +62,9 @@ func validate(c *Config, providers []string) []*FieldError {
 		}
 	}
 	validateKeys(&p, c, models, known, sha256.Sum256)
+	if msg := ClientAuthProblem(c); msg != "" {
+		p.add("server.listen", "%s", msg)
+	}
 	return p
 }
 

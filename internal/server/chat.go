@@ -15,6 +15,7 @@ import (
 
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/keys"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/internal/openaiapi"
 	"github.com/windrose-gw/windrose/internal/router"
@@ -31,6 +32,8 @@ type access struct {
 	usage    *llm.Usage
 	err      error
 	bodySize int
+	ticket   *keys.Ticket
+	key      string
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +70,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		PreferRegion: s.o.PreferRegion,
 	}
 	ctx := r.Context()
+	if k := KeyOf(ctx); k != nil {
+		acc.key = k.Name
+	}
+	ctx, acc.ticket, err = s.admit(ctx, w, rt.Model.Name, req.Model, req, acc.bodySize, &rr)
+	if err != nil {
+		acc.err, acc.status = err, writeError(w, err)
+		return
+	}
 	if s.o.RequestTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.o.RequestTimeout)
@@ -155,12 +166,16 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 	if acc.err != nil && gwerr.KindOf(acc.err) == gwerr.Canceled {
 		status = gwerr.StatusClientClosed
 	}
+	if s.o.Governor != nil {
+		s.o.Governor.Settle(acc.ticket, status)
+	}
 	stream := strconv.FormatBool(acc.stream)
 	s.o.Metrics.Requests.WithLabelValues(acc.model, strconv.Itoa(status), stream).Inc()
 	s.o.Metrics.RequestDuration.WithLabelValues(acc.model, stream).Observe(d.Seconds())
 	fields := []zap.Field{
 		zap.String("request_id", RequestID(r.Context())),
 		zap.String("model", acc.model),
+		zap.String("key", acc.key),
 		zap.Bool("stream", acc.stream),
 		zap.Int("status", status),
 		zap.Int("attempts", acc.res.Attempts),

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/executor"
+	"github.com/windrose-gw/windrose/internal/keys"
 	"github.com/windrose-gw/windrose/internal/telemetry"
 )
 
@@ -71,7 +72,8 @@ type Options struct {
 	MaxBodyBytes   int64
 	RequestTimeout time.Duration
 	PreferRegion   string
-	APIKeys        []string
+	Keys           *keys.Set      // client keys; empty means no client auth
+	Governor       *keys.Governor // limits and metering of keys
 	LogBodies      bool
 	Now            func() time.Time
 }
