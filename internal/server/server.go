@@ -105,6 +105,8 @@ func New(o Options) *Server {
 		r.Use(s.auth)
 		r.Post("/v1/chat/completions", s.chat)
 		r.Get("/v1/models", s.models)
+		r.Get("/v1/windrose/keys/self", s.keySelf)
+		r.Get("/v1/windrose/keys", s.keyAll)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound("unknown endpoint %s %s", r.Method, r.URL.Path))
