@@ -79,7 +79,22 @@ func TestBadFixtures(t *testing.T) {
 		// Deployment names are unique across models: they label metrics.
 		"duplicate-deployment": `models[1].deployments[0].name: "a" is already used by models[0].deployments[0].name (line 5)`,
 		// yaml.v3 accepts duplicate keys in a Node tree; we must not.
-		"duplicate-key":        "models[0].deployments[0].model: duplicate key; first at line 6 (line 7)",
+		"duplicate-key": "models[0].deployments[0].model: duplicate key; first at line 6 (line 7)",
+		// Key problems are reported all at once; a shared key would make
+		// two teams' spend indistinguishable.
+		"keys": `keys[0].name: must be 1 to 64 characters of a-z, A-Z, 0-9, _ . - (it is a metric label) (line 8)
+keys[0].key: a sha256: key must be followed by 64 hex digits (line 9)
+keys[0].models[0]: unknown model or alias "nope" (line 10)
+keys[0].regions[0]: unknown geo or region "mars" (line 11)
+keys[0].rate.requests_per_minute: must be >= 0 (line 12)
+keys[0].rate.tokens_per_minute: must be between 0 and 60000000 (line 12)
+keys[0].budget.usd: must be > 0 (line 13)
+keys[0].budget.period: must be day, week or month (line 13)
+keys[2].key: the same key is already used by keys[1] (line 17)
+state.url: required for the redis backend (line 18)`,
+		// Every interface and no client key: anyone who reaches the port
+		// spends the provider keys, so windrose refuses to start.
+		"open-listener":        `server.listen: listening on "0.0.0.0:8080" (not loopback) without client auth would let anyone who reaches it spend your provider keys: set keys (or server.api_keys), or server.allow_unauthenticated: true for a pod-private sidecar behind a NetworkPolicy (line 2)`,
 		"duplicate-model-name": `models[1].name: "m" is already used by models[0].name (line 4)`,
 		// A bare number is ambiguous as a duration.
 		"duration-syntax": `server.shutdown_grace: invalid duration "30" (want a duration such as 30s or 2m) (line 2)`,
@@ -184,6 +199,7 @@ func TestDefaults(t *testing.T) {
 				Name: "d", Provider: "openrouter", Model: "x", Geo: "global", Weight: 1,
 			}},
 		}},
+		State: State{Backend: "memory", Timeout: Duration(50 * time.Millisecond), OnError: "fail_open", Prefix: "windrose:"},
 	}
 	if diff := cmp.Diff(want, c, cmpopts.IgnoreFields(Deployment{}, "Options")); diff != "" {
 		t.Errorf("defaults mismatch (-want +got):\n%s", diff)

@@ -39,6 +39,7 @@ func applyDefaults(c *Config, present func(path string) bool) {
 	setZero(&s.ShutdownGrace, DefaultShutdownGrace, present("server.shutdown_grace"))
 	setZero(&s.RequestTimeout, DefaultRequestTimeout, present("server.request_timeout"))
 	setZero(&s.LogLevel, DefaultLogLevel, present("server.log_level"))
+	applyKeyDefaults(c, present)
 	for i := range c.Models {
 		m := &c.Models[i]
 		p := modelPath(i)

@@ -21,6 +21,12 @@ type Config struct {
 	// (config/prices.yaml). A deployment's own Price still wins.
 	// Default: the built-in table only.
 	Prices []PriceEntry `yaml:"prices"`
+	// Keys are named client keys with policies and limits (see Key). They
+	// add to server.api_keys, which stay unnamed keys without limits.
+	// Default: none.
+	Keys []Key `yaml:"keys"`
+	// State is where key counters and spend live. Default: memory.
+	State State `yaml:"state"`
 }
 
 // Server holds listener and process settings.
@@ -51,6 +57,13 @@ type Server struct {
 	// "Authorization: Bearer <key>". Usually ${ENV} references; an entry
 	// that expands to "" is an error. Default: none (no client auth; loopback use).
 	APIKeys []Secret `yaml:"api_keys"`
+	// AllowUnauthenticated lets windrose serve /v1 with no client keys on
+	// a non-loopback listen address (a pod-private sidecar behind a
+	// NetworkPolicy). Without it such a config is refused. Default: false.
+	AllowUnauthenticated bool `yaml:"allow_unauthenticated"`
+	// AdminKeys may read every key's standing at GET /v1/windrose/keys
+	// (plaintext via ${ENV}, or sha256:<hex>). Default: none (no admin view).
+	AdminKeys []Secret `yaml:"admin_keys"`
 	// LogBodies logs request and response bodies at debug level. Default: false.
 	LogBodies bool `yaml:"log_bodies"`
 	// LogLevel is debug, info, warn or error. Default: info.

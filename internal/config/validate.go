@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/url"
@@ -53,6 +54,17 @@ func validate(c *Config, providers []string) []*FieldError {
 		}
 	}
 	validatePriceEntries(&p, "prices", c.Prices, providers)
+	models := map[string]bool{}
+	for _, m := range c.Models {
+		models[strings.ToLower(m.Name)] = true
+		for _, a := range m.Aliases {
+			models[strings.ToLower(a)] = true
+		}
+	}
+	validateKeys(&p, c, models, known, sha256.Sum256)
+	if msg := ClientAuthProblem(c); msg != "" {
+		p.add("server.listen", "%s", msg)
+	}
 	return p
 }
 
@@ -74,6 +86,13 @@ func validateServer(p *problems, s *Server, known func(string) bool) {
 	for i, k := range s.APIKeys {
 		if strings.TrimSpace(k.Value()) == "" {
 			p.add(fmt.Sprintf("server.api_keys[%d]", i), "must not be empty")
+		} else if _, ok := KeyHash(k, sha256.Sum256); !ok {
+			p.add(fmt.Sprintf("server.api_keys[%d]", i), "a sha256: key must be followed by 64 hex digits")
+		}
+	}
+	for i, k := range s.AdminKeys {
+		if _, ok := KeyHash(k, sha256.Sum256); !ok || strings.TrimSpace(k.Value()) == "" {
+			p.add(fmt.Sprintf("server.admin_keys[%d]", i), "must be a key or sha256:<64 hex digits>")
 		}
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel) {

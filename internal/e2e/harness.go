@@ -162,6 +162,7 @@ func buildGateway(t testing.TB, cfg *config.Config, o *options) *gateway.Gateway
 	if err != nil {
 		t.Fatalf("e2e: gateway.New: %v", err)
 	}
+	t.Cleanup(gw.Close)
 	return gw
 }
 

@@ -66,7 +66,7 @@ func (e *Executor) failed(rt *Route, a *attempt) gwerr.Kind {
 		m.Cooldowns.Inc()
 	}
 	if u := providers.UsageOf(a.err); u != nil {
-		e.account(a.t, u)
+		e.account(a.ctx, a.t, u)
 	}
 	if ce := e.log.Check(zap.DebugLevel, "attempt failed"); ce != nil {
 		ce.Write(attemptFields(a)...) // fields built only when debug is on
@@ -89,9 +89,9 @@ func (e *Executor) lost(rt *Route, a *attempt) {
 	}
 	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, result).Inc()
 	if a.resp != nil && a.resp.Usage != nil {
-		e.account(a.t, a.resp.Usage)
+		e.account(a.ctx, a.t, a.resp.Usage)
 	} else if u := providers.UsageOf(a.err); u != nil {
-		e.account(a.t, u)
+		e.account(a.ctx, a.t, u)
 	}
 }
 
@@ -111,17 +111,25 @@ func classify(a *attempt) error {
 
 // account meters the provider's own usage numbers and their cost: the
 // provider's reported cost where it gives one, else tokens times the price.
-func (e *Executor) account(t *Target, u *llm.Usage) {
+func (e *Executor) account(ctx context.Context, t *Target, u *llm.Usage) {
 	m := t.Metrics
 	m.InputTokens.Add(float64(u.PromptTokens))
 	m.OutputTokens.Add(float64(u.CompletionTokens))
+	var cost float64
+	priced := true
 	switch {
 	case u.HasCost:
-		m.Cost.Add(u.Cost)
+		cost = u.Cost
+		m.Cost.Add(cost)
 	case t.HasPrice:
-		m.Cost.Add((float64(u.PromptTokens)*t.Price.InputPerMTok + float64(u.CompletionTokens)*t.Price.OutputPerMTok) / 1e6)
+		cost = (float64(u.PromptTokens)*t.Price.InputPerMTok + float64(u.CompletionTokens)*t.Price.OutputPerMTok) / 1e6
+		m.Cost.Add(cost)
 	default:
+		priced = false
 		m.CostUnknown.Inc()
+	}
+	if rm := meterFrom(ctx); rm != nil {
+		rm.add(u, cost, priced)
 	}
 }
 
@@ -139,5 +147,5 @@ func (e *Executor) succeeded(a *attempt, u *llm.Usage) {
 		m.UsageMissing.Inc()
 		return
 	}
-	e.account(a.t, u)
+	e.account(a.ctx, a.t, u)
 }

@@ -174,7 +174,7 @@ func (e *Executor) brokenAfterCommit(rt *Route, a *attempt, u llm.Usage, hasUsag
 	e.failed(rt, a)
 	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, "failed").Inc()
 	if hasUsage && providers.UsageOf(err) == nil {
-		e.account(a.t, &u)
+		e.account(a.ctx, a.t, &u)
 	}
 	return nil, a.err
 }
@@ -182,7 +182,7 @@ func (e *Executor) brokenAfterCommit(rt *Route, a *attempt, u llm.Usage, hasUsag
 func (e *Executor) clientGone(rt *Route, a *attempt, u llm.Usage, hasUsage bool, err error) (*llm.Usage, error) {
 	e.lost(rt, a)
 	if hasUsage {
-		e.account(a.t, &u)
+		e.account(a.ctx, a.t, &u)
 	}
 	return nil, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
 }

@@ -4,6 +4,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -45,8 +46,10 @@ const (
 	DefaultResponseBytes = 64 << 20
 )
 
-// Gateway is a built gateway.
+// Gateway is a built gateway. Close it when done.
 type Gateway struct {
+	gov      *governance
+	stop     context.CancelFunc
 	Server   *server.Server
 	Health   *health.Tracker
 	Metrics  *telemetry.Metrics
@@ -78,14 +81,22 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 			Window: b.Window.D(), OpenFor: b.OpenFor.D(), HalfOpenProbes: b.HalfOpenProbes,
 		}
 	}
+	if msg := config.ClientAuthProblem(cfg); msg != "" {
+		return nil, fmt.Errorf("server.listen: %s", msg)
+	}
 	metrics := telemetry.NewMetrics(o.Registry)
 	tracker := health.NewTracker(o.Breaker, o.Now)
-	g := &Gateway{Health: tracker, Metrics: metrics, Registry: o.Registry, Catalog: server.NewCatalog()}
+	gov, err := buildGovernance(cfg, o.Registry, o.Logger, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{gov: gov, Health: tracker, Metrics: metrics, Registry: o.Registry, Catalog: server.NewCatalog()}
 	deps := providers.Deps{HTTPClient: o.HTTPClient, Logger: o.Logger}
 	states := map[string]prometheus.Gauge{}
 	for i := range cfg.Models {
 		rt, err := buildRoute(cfg, &cfg.Models[i], o, deps, metrics)
 		if err != nil {
+			gov.close()
 			return nil, err
 		}
 		for _, t := range rt.Targets {
@@ -98,20 +109,29 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		if st, ok := states[dep]; ok {
 			st.Set(float64(s))
 		}
+		if s == health.Open {
+			gov.breakerOpened(dep, tracker.OpenFor(), o.Now)
+		}
 	})
+	var ctx context.Context
+	ctx, g.stop = context.WithCancel(context.Background())
+	gov.share(ctx, tracker, o.Now)
 	exec := executor.New(executor.Options{Health: tracker, Metrics: metrics, Logger: o.Logger, Rand: o.Rand, Now: o.Now})
-	keys := make([]string, len(cfg.Server.APIKeys))
-	for i, k := range cfg.Server.APIKeys {
-		keys[i] = k.Value()
-	}
 	g.Server = server.New(server.Options{
 		Catalog: g.Catalog, Executor: exec, Metrics: metrics, Gatherer: o.Registry, Logger: o.Logger,
 		Usable: tracker.Usable, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
-		APIKeys: keys, LogBodies: cfg.Server.LogBodies, Now: o.Now,
+		Keys: gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
 		Responses: o.ResponseStore,
 	})
 	return g, nil
+}
+
+// Close stops sharing state with other replicas and closes the Redis
+// client, if any.
+func (g *Gateway) Close() {
+	g.stop()
+	g.gov.close()
 }
 
 func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.Deps, metrics *telemetry.Metrics) (*executor.Route, error) {

@@ -98,6 +98,8 @@ type Tracker struct {
 	// path is one atomic load and a map lookup, with no shared lock.
 	breakers atomic.Pointer[map[string]*breaker]
 	onChange atomic.Pointer[func(string, State)]
+	// onCooldown passes local cooldowns on to other replicas (peer.go).
+	onCooldown atomic.Pointer[func(string, time.Duration)]
 }
 
 // NewTracker returns a Tracker using cfg (zero fields take defaults) and the
@@ -209,6 +211,9 @@ func (t *Tracker) Failure(deployment string, kind gwerr.Kind) {
 func (t *Tracker) Cooldown(deployment string, d time.Duration) {
 	if b := t.get(deployment); b != nil && d > 0 {
 		b.cooldown(t.elapsed(), d)
+		if fn := t.onCooldown.Load(); fn != nil && *fn != nil {
+			(*fn)(deployment, d)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/keys"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/internal/openaiapi"
 	"github.com/windrose-gw/windrose/internal/router"
@@ -32,6 +33,8 @@ type access struct {
 	usage    *llm.Usage
 	err      error
 	bodySize int
+	ticket   *keys.Ticket
+	key      string
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
@@ -68,6 +71,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		PreferRegion: s.o.PreferRegion,
 	}
 	ctx := r.Context()
+	if k := KeyOf(ctx); k != nil {
+		acc.key = k.Name
+	}
+	ctx, acc.ticket, err = s.admit(ctx, w, rt.Model.Name, req.Model, req, acc.bodySize, &rr)
+	if err != nil {
+		acc.err, acc.status = err, writeError(w, err)
+		return
+	}
 	if s.o.RequestTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.o.RequestTimeout)
@@ -156,6 +167,9 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 	if acc.err != nil && gwerr.KindOf(acc.err) == gwerr.Canceled {
 		status = gwerr.StatusClientClosed
 	}
+	if s.o.Governor != nil {
+		s.o.Governor.Settle(acc.ticket, status)
+	}
 	stream := strconv.FormatBool(acc.stream)
 	api := acc.api
 	if api == "" {
@@ -167,6 +181,7 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 		zap.String("request_id", RequestID(r.Context())),
 		zap.String("api", api),
 		zap.String("model", acc.model),
+		zap.String("key", acc.key),
 		zap.Bool("stream", acc.stream),
 		zap.Int("status", status),
 		zap.Int("attempts", acc.res.Attempts),

@@ -3,10 +3,8 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
-	"strings"
 
 	"go.uber.org/zap"
 
@@ -69,31 +67,5 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 			writeError(w, gwerr.New(gwerr.Internal, "internal error"))
 		}()
 		next.ServeHTTP(w, r)
-	})
-}
-
-// auth checks "Authorization: Bearer <key>" when client keys are configured.
-func (s *Server) auth(next http.Handler) http.Handler {
-	if len(s.o.APIKeys) == 0 {
-		return next
-	}
-	keys := make([][]byte, len(s.o.APIKeys))
-	for i, k := range s.o.APIKeys {
-		keys[i] = []byte(k)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if ok {
-			g := []byte(strings.TrimSpace(got))
-			for _, k := range keys {
-				if subtle.ConstantTimeCompare(g, k) == 1 {
-					next.ServeHTTP(w, r)
-					return
-				}
-			}
-		}
-		e := gwerr.New(gwerr.Auth, "invalid or missing API key: send Authorization: Bearer <key>")
-		e.Code = "invalid_api_key"
-		writeError(w, e)
 	})
 }

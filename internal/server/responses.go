@@ -56,6 +56,15 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 	}
 	acc.model = rt.Model.Name
 	ctx := r.Context()
+	if k := KeyOf(ctx); k != nil {
+		acc.key = k.Name
+	}
+	rr := routing(r, s.o.PreferRegion)
+	ctx, acc.ticket, err = s.admit(ctx, w, rt.Model.Name, req.Chat.Model, req.Chat, acc.bodySize, &rr)
+	if err != nil {
+		acc.err, acc.status = err, writeError(w, err)
+		return
+	}
 	if s.o.RequestTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.o.RequestTimeout)
@@ -64,10 +73,10 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{req: req, id: "resp_" + newID(), created: start.Unix(), scope: clientScope(r),
 		stored: req.Store && s.o.Responses != nil}
 	if req.Chat.Stream {
-		s.responsesStream(ctx, w, rt, x, routing(r, s.o.PreferRegion), &acc)
+		s.responsesStream(ctx, w, rt, x, rr, &acc)
 		return
 	}
-	resp, res, err := s.o.Executor.Chat(ctx, rt, req.Chat, routing(r, s.o.PreferRegion))
+	resp, res, err := s.o.Executor.Chat(ctx, rt, req.Chat, rr)
 	acc.res = res
 	if err != nil {
 		setRouteHeaders(w.Header(), nil, res.Attempts)
@@ -161,9 +170,14 @@ func (s *Server) save(ctx context.Context, x *exchange, body []byte, out *respon
 	}
 }
 
-// clientScope names the client key a stored response belongs to: a hash of
-// the bearer credential (never the key itself), "anonymous" without one.
+// clientScope names the client key a stored response belongs to: the
+// configured key's name; without client auth, a hash of whatever bearer
+// credential was sent (never the credential itself), "anonymous" without
+// one.
 func clientScope(r *http.Request) string {
+	if k := KeyOf(r.Context()); k != nil {
+		return "key:" + k.Name
+	}
 	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || strings.TrimSpace(key) == "" {
 		return "anonymous"

@@ -16,6 +16,7 @@ import (
 
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/responsestore"
+	"github.com/windrose-gw/windrose/internal/keys"
 	"github.com/windrose-gw/windrose/internal/telemetry"
 )
 
@@ -72,7 +73,8 @@ type Options struct {
 	MaxBodyBytes   int64
 	RequestTimeout time.Duration
 	PreferRegion   string
-	APIKeys        []string
+	Keys           *keys.Set      // client keys; empty means no client auth
+	Governor       *keys.Governor // limits and metering of keys
 	LogBodies      bool
 	Now            func() time.Time
 	// Responses keeps stored Responses API responses (GET /v1/responses/{id},
@@ -110,6 +112,8 @@ func New(o Options) *Server {
 		r.Get("/v1/responses/{id}", s.getResponse)
 		r.Delete("/v1/responses/{id}", s.deleteResponse)
 		r.Get("/v1/models", s.models)
+		r.Get("/v1/windrose/keys/self", s.keySelf)
+		r.Get("/v1/windrose/keys", s.keyAll)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound("unknown endpoint %s %s", r.Method, r.URL.Path))
