@@ -57,6 +57,9 @@ keys:
     key: budget-secret
     models: [mistral-medium]
     budget: { usd: 0.00001, period: day }
+  - name: load
+    key: load-secret
+    rate: { requests_per_minute: 100000 }
   - name: ops
     key: sha256:` + hex.EncodeToString(sum[:]) + `
 ` + state
@@ -167,7 +170,7 @@ func TestKeysGovernance(t *testing.T) {
 		t.Fatalf("admin view with a team key: %d", code)
 	}
 	var all struct{ Data []struct{ Name string } }
-	if code := getKey(t, env.URL, "/v1/windrose/keys", "admin-secret", &all); code != 200 || len(all.Data) != 3 {
+	if code := getKey(t, env.URL, "/v1/windrose/keys", "admin-secret", &all); code != 200 || len(all.Data) != 4 {
 		t.Fatalf("admin view: %d %+v", code, all)
 	}
 	// Per-key metrics carry the configured names.
@@ -285,43 +288,67 @@ func TestCooldownSharedAcrossReplicas(t *testing.T) {
 	}
 }
 
-// Redis killed mid-load: with fail_open no request fails; with fail_closed
-// requests get a prompt 503 that says why; both recover after a restart.
+// Redis killed mid-load: with fail_open not one request of a concurrent
+// load fails while Redis dies and comes back; with fail_closed requests get a
+// prompt 503 that says why; both recover after a restart.
 func TestRedisKilledMidLoad(t *testing.T) {
 	for _, policy := range []string{"fail_open", "fail_closed"} {
 		t.Run(policy, func(t *testing.T) {
 			srv := redistest.Start(t)
 			env := Start(t, keysConfig(`state: { backend: redis, url: "`+srv.URL()+`", on_error: `+policy+`, timeout: 50ms }
 `))
-			if r := callKey(t, env.URL, "eu-secret", "mistral-medium"); r.status != 200 {
-				t.Fatalf("before: %d %s", r.status, r.body)
+			// Keys without limits never touch the store: the load uses a
+			// limited key whose limit it never reaches.
+			var failed, served, slow atomic.Int64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						start := time.Now()
+						r := callKey(t, env.URL, "load-secret", "mistral-medium")
+						if time.Since(start) > 5*time.Second {
+							slow.Add(1)
+						}
+						switch {
+						case r.status == 200:
+							served.Add(1)
+						case policy == "fail_closed" && r.status == 503 && strings.Contains(r.body, "state_unavailable"):
+						default:
+							failed.Add(1)
+							t.Errorf("%d %s", r.status, r.body)
+						}
+					}
+				}()
 			}
+			time.Sleep(200 * time.Millisecond)
 			srv.Stop()
-			start := time.Now()
-			r := callKey(t, env.URL, "eu-secret", "mistral-medium")
-			if took := time.Since(start); took > 5*time.Second {
-				t.Fatalf("a request during the outage took %v", took)
-			}
-			switch policy {
-			case "fail_open":
-				if r.status != 200 {
-					t.Fatalf("fail_open during outage: %d %s", r.status, r.body)
-				}
-			case "fail_closed":
-				if r.status != 503 || !strings.Contains(r.body, "state_unavailable") {
-					t.Fatalf("fail_closed during outage: %d %s", r.status, r.body)
-				}
+			time.Sleep(500 * time.Millisecond)
+			srv.Restart()
+			time.Sleep(1300 * time.Millisecond) // the store retries Redis after 1s
+			close(stop)
+			wg.Wait()
+			if failed.Load() > 0 || slow.Load() > 0 || served.Load() == 0 {
+				t.Fatalf("served %d, failed %d, slow %d", served.Load(), failed.Load(), slow.Load())
 			}
 			if got := env.Metric(t, "windrose_state_errors_total", nil); got < 1 {
 				t.Errorf("state errors = %v", got)
 			}
-			srv.Restart()
-			time.Sleep(1100 * time.Millisecond) // the store retries Redis after 1s
-			if r := callKey(t, env.URL, "ops-secret", "mistral-medium"); r.status != 200 {
-				t.Fatalf("after restart: %d %s", r.status, r.body)
+			if policy == "fail_closed" {
+				if got := env.Metric(t, "windrose_key_refusals_total", map[string]string{"reason": "state"}); got < 1 {
+					t.Errorf("no request was refused for the outage (%v)", got)
+				}
 			}
-			if r := callKey(t, env.URL, "eu-secret", "mistral-medium"); r.status != 200 {
-				t.Fatalf("limited key after restart: %d %s", r.status, r.body)
+			// Redis is back: limited keys are served from it again.
+			if r := callKey(t, env.URL, "load-secret", "mistral-medium"); r.status != 200 {
+				t.Fatalf("after restart: %d %s", r.status, r.body)
 			}
 		})
 	}
