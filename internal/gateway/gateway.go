@@ -93,7 +93,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	}
 	g.Server = server.New(server.Options{
 		Catalog: g.Catalog, Executor: exec, Metrics: metrics, Gatherer: o.Registry, Logger: o.Logger,
-		Usable: tracker.Usable, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
+		Status: tracker.Status, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
 		APIKeys: keys, LogBodies: cfg.Server.LogBodies, Now: o.Now,
 	})
