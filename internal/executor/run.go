@@ -311,7 +311,7 @@ func (w *walk) abandon(cause error) {
 	for _, a := range pending {
 		a.cancel(cause)
 	}
-	go func(n int) {
+	settle := func(n int) {
 		for range n {
 			a := <-w.results
 			if cause == errDeadline && a.err != nil {
@@ -323,7 +323,12 @@ func (w *walk) abandon(cause error) {
 			}
 			w.e.lost(w.rt, a)
 		}
-	}(len(pending))
+	}
+	if w.inline {
+		settle(len(pending)) // an inline attempt has already returned
+		return
+	}
+	go settle(len(pending))
 }
 
 // final is the error a client sees once every attempt failed.
