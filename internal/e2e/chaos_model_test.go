@@ -178,8 +178,8 @@ func TestChaosModelMismatch(t *testing.T) {
 		}
 	}
 	chaosMetrics(t, env, map[string]float64{
-		"windrose_model_mismatch_total{deployment=primary}":          2,
-		"windrose_model_mismatch_total":                              2,
+		"windrose_model_mismatch_total{deployment=primary}":           2,
+		"windrose_model_mismatch_total":                               2,
 		"windrose_tokens_total{deployment=primary,model_version=3.5}": 2 * (chaosHelloIn + chaosHelloOut),
 	})
 	if n := logs.FilterMessageSnippet("different model").Len(); n != 1 {
