@@ -65,9 +65,10 @@ func TestChaosAdaptiveFirstToken(t *testing.T) {
 	if st["ttft_samples"].(float64) != 5 || st["ttft_p95_seconds"].(float64) <= 0 || st["ttft_p50_seconds"].(float64) <= 0 {
 		t.Errorf("primary status %v: want 5 TTFT samples with p50 and p95", st)
 	}
-	// Loopback TTFTs are milliseconds: 4×p99 is under the 200 ms floor.
-	if b, _ := bound("primary"); b != 0.2 {
-		t.Errorf("warm bound %vs, want the 0.2s floor", b)
+	// Loopback TTFTs are milliseconds (a loaded -race run: tens), so the
+	// bound is the 200 ms floor or 4×p99, far below the cold 3 s.
+	if b, _ := bound("primary"); b < 0.2 || b > 1 {
+		t.Errorf("warm bound %vs, want 0.2s to 1s (the floor or 4×p99)", b)
 	}
 
 	// The primary now takes 20 s to its first token.
@@ -78,22 +79,23 @@ func TestChaosAdaptiveFirstToken(t *testing.T) {
 	if r.status != http.StatusOK || r.header.Get("X-Windrose-Deployment") != "fallback" || r.sse == nil || !r.sse.done {
 		t.Fatalf("silent primary: %d from %q, want a whole 200 stream from fallback", r.status, r.header.Get("X-Windrose-Deployment"))
 	}
-	if took > 2*time.Second {
-		t.Errorf("failover took %v; the primary's bound is 200ms", took)
+	if took > 3*time.Second {
+		t.Errorf("failover took %v; the primary's bound is at most 1s", took)
 	}
 	chaosMetrics(t, env, map[string]float64{
 		"windrose_upstream_requests_total{deployment=primary,outcome=timeout}": 1,
 		"windrose_failovers_total{reason=timeout}":                             1,
 	})
 
-	// A first token after 600 ms: too slow for a short prompt...
-	env.Emu("mistral").SetFaults(t, `{"first_token_delay":"600ms"}`)
+	// A first token after 1.5 s: too slow for a short prompt...
+	env.Emu("mistral").SetFaults(t, `{"first_token_delay":"1500ms"}`)
 	if r := chaosPost(t, env, chaosCall{stream: true}); r.header.Get("X-Windrose-Deployment") != "fallback" {
-		t.Errorf("short prompt, 600ms first token: served by %q, want fallback", r.header.Get("X-Windrose-Deployment"))
+		t.Errorf("short prompt, 1.5s first token: served by %q, want fallback", r.header.Get("X-Windrose-Deployment"))
 	}
-	// ...but within the allowance of a ~2000-token prompt (+2 s).
+	// ...but within the allowance of a ~2000-token prompt (+2 s, up to
+	// the 3 s ceiling).
 	long := strings.Repeat("wind ", 1600)
 	if r := chaosPost(t, env, chaosCall{stream: true, prompt: long}); r.status != http.StatusOK || r.header.Get("X-Windrose-Deployment") != "primary" {
-		t.Errorf("long prompt, 600ms first token: %d from %q, want primary", r.status, r.header.Get("X-Windrose-Deployment"))
+		t.Errorf("long prompt, 1.5s first token: %d from %q, want primary", r.status, r.header.Get("X-Windrose-Deployment"))
 	}
 }
