@@ -160,6 +160,8 @@ var rows = []row{
 			[]q{{`sum by (model, reason) (rate(windrose_failovers_total{` + fModel + `}[$__rate_interval]))`, "{{model}} {{reason}}"}}},
 		{"timeseries", "Region rejections", "Requests refused with a 503 because no deployment satisfied a region rule (windrose_region_rejections_total).", "reqps", true,
 			[]q{{`sum by (model, rule) (rate(windrose_region_rejections_total{` + fModel + `}[$__rate_interval]))`, "{{model}} {{rule}}"}}},
+		{"timeseries", "Model mismatches", "Answers whose model id differs from the deployment's configured one (windrose_model_mismatch_total): an alias such as mistral-medium-latest moved. See X-Windrose-Model-Version and windrose_tokens_total{model_version}.", "short", true,
+			[]q{{`sum by (deployment) (increase(windrose_model_mismatch_total{deployment=~"$deployment"}[$__rate_interval]))`, "{{deployment}}"}}},
 	}},
 	{"Tokens and cost", []spec{
 		{"timeseries", "Cost USD per hour by provider", "USD per hour over 5m: the provider's own figure where it reports one, else tokens times the price table (recording rule provider_deployment_model:windrose_cost_usd:rate5m_per_hour).", "currencyUSD", true,
@@ -172,6 +174,11 @@ var rows = []row{
 			[]q{
 				{`sum by (provider, deployment) (increase(windrose_usage_missing_total{` + fDep + `}[$__rate_interval]))`, "usage missing {{provider}}/{{deployment}}"},
 				{`sum by (provider, deployment) (increase(windrose_cost_unknown_total{` + fDep + `, ` + fModel + `}[$__rate_interval]))`, "cost unknown {{provider}}/{{deployment}}"},
+			}},
+		{"timeseries", "Cost USD per hour by key", "USD per hour by named client key (windrose_key_cost_usd_total), and refusals by a key's limits (windrose_key_refusals_total).", "currencyUSD", true,
+			[]q{
+				{`sum by (key) (rate(windrose_key_cost_usd_total{` + fModel + `}[$__rate_interval])) * 3600`, "{{key}}"},
+				{`sum by (key, reason) (rate(windrose_key_refusals_total[$__rate_interval]))`, "refused {{key}} {{reason}}"},
 			}},
 	}},
 	{"Breakers and cooldowns", []spec{

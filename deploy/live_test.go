@@ -128,6 +128,8 @@ func TestLivePrometheus(t *testing.T) {
 // mayBeEmpty lists the panels this load cannot fill, and why.
 var mayBeEmpty = map[string]string{
 	"Usage missing and cost unknown": "every emulator reports usage and every deployment has a price",
+	"Model mismatches":               "the emulators answer with the configured model id",
+	"Cost USD per hour by key":       "the live config has no named keys",
 }
 
 // liveConfig: two deployments in the first tier, a slow one that hedging

@@ -31,7 +31,8 @@ type Provider interface {
 type Stream interface {
 	// Next returns the next event. The event is reused: it is valid only
 	// until the next call. Next returns io.EOF after the provider's proper
-	// end of stream (terminator seen, finish reason given); a stream that
+	// end of stream (a finish reason given, then a clean end, with or
+	// without the dialect's terminator); a stream that
 	// ends any other way returns a *gwerr.Error (Upstream for a cut or
 	// malformed stream, the provider's own kind for an in-band error).
 	Next() (*llm.StreamEvent, error)

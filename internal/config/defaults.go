@@ -17,11 +17,20 @@ const (
 	DefaultStrategy          = "weighted"
 	DefaultAttempts          = 3
 	DefaultAttemptTimeout    = Duration(120 * time.Second)
-	DefaultFirstTokenTimeout = Duration(30 * time.Second)
+	DefaultFirstTokenFloor   = Duration(3 * time.Second)
+	DefaultFirstTokenCeiling = Duration(30 * time.Second)
+	DefaultFirstTokenCold    = Duration(30 * time.Second)
+	DefaultFirstTokenFactor  = 4.0
+	DefaultFirstTokenPerK    = Duration(250 * time.Millisecond)
+	DefaultFirstTokenSamples = 20
 	DefaultStallTimeout      = Duration(30 * time.Second)
 	DefaultHedgeBudget       = 0.1
 	DefaultWeight            = 1
 )
+
+// DefaultFirstTokenTimeout is "auto": each deployment's bound follows its
+// own observed time to first token.
+var DefaultFirstTokenTimeout = FirstTokenTimeout{Auto: true}
 
 // SetDefaults fills every zero-valued field that has a default, for configs
 // built in Go. (Parse fills only keys absent from the file, so that an
@@ -47,6 +56,13 @@ func applyDefaults(c *Config, present func(path string) bool) {
 		setZero(&m.Attempts, DefaultAttempts, present(p+".attempts"))
 		setZero(&m.AttemptTimeout, DefaultAttemptTimeout, present(p+".attempt_timeout"))
 		setZero(&m.FirstTokenTimeout, DefaultFirstTokenTimeout, present(p+".first_token_timeout"))
+		fa := &m.FirstTokenAuto
+		setZero(&fa.Floor, DefaultFirstTokenFloor, present(p+".first_token_auto.floor"))
+		setZero(&fa.Ceiling, DefaultFirstTokenCeiling, present(p+".first_token_auto.ceiling"))
+		setZero(&fa.ColdStart, DefaultFirstTokenCold, present(p+".first_token_auto.cold_start"))
+		setZero(&fa.Factor, DefaultFirstTokenFactor, present(p+".first_token_auto.factor"))
+		setZero(&fa.PerKPromptTokens, DefaultFirstTokenPerK, present(p+".first_token_auto.per_1k_prompt_tokens"))
+		setZero(&fa.MinSamples, DefaultFirstTokenSamples, present(p+".first_token_auto.min_samples"))
 		setZero(&m.StallTimeout, DefaultStallTimeout, present(p+".stall_timeout"))
 		if m.Hedge != nil {
 			setZero(&m.Hedge.Budget, DefaultHedgeBudget, present(p+".hedge.budget"))

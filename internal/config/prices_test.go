@@ -28,6 +28,11 @@ func TestBuiltinPrices(t *testing.T) {
 		{"vertex", "mistral-medium-3@001", medium, true},
 		// watsonx's price was not found: unknown, not zero.
 		{"watsonx", "mistralai/mistral-medium-2505", Price{}, false},
+		// Medium 3.5 on the Mistral API, and the moving name that means it there.
+		{"mistral", "mistral-medium-3-5", Price{InputPerMTok: 1.50, OutputPerMTok: 7.50}, true},
+		{"mistral", "mistral-medium-3", Price{InputPerMTok: 1.50, OutputPerMTok: 7.50}, true},
+		// On Vertex the same string is still Medium 3.
+		{"vertex", "mistral-medium-3", Price{InputPerMTok: 0.40, OutputPerMTok: 2.00}, true},
 		// The same id at another provider is not the same price.
 		{"bedrock", "mistral-medium-2508", Price{}, false},
 	}
@@ -42,8 +47,8 @@ func TestBuiltinPrices(t *testing.T) {
 			}
 		})
 	}
-	if tbl.Len() != 6 {
-		t.Errorf("Len() = %d, want 6", tbl.Len())
+	if tbl.Len() != 9 {
+		t.Errorf("Len() = %d, want 9", tbl.Len())
 	}
 }
 

@@ -31,6 +31,28 @@ func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(),
 // String returns the duration as "30s".
 func (d Duration) String() string { return time.Duration(d).String() }
 
+// UnmarshalYAML decodes "auto" or a Go duration.
+func (f *FirstTokenTimeout) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && strings.EqualFold(strings.TrimSpace(n.Value), "auto") {
+		*f = FirstTokenTimeout{Auto: true}
+		return nil
+	}
+	var d Duration
+	if err := d.UnmarshalYAML(n); err != nil {
+		return errors.New(`must be "auto" or a duration such as 30s`)
+	}
+	*f = FirstTokenTimeout{Fixed: d}
+	return nil
+}
+
+// MarshalYAML writes "auto" or the duration.
+func (f FirstTokenTimeout) MarshalYAML() (any, error) {
+	if f.Auto {
+		return "auto", nil
+	}
+	return f.Fixed.String(), nil
+}
+
 // byteUnits maps a unit suffix (lower-cased) to its multiplier. KB, MB and
 // GB are decimal (SI), KiB, MiB and GiB binary (IEC).
 func byteUnit(u string) (int64, bool) {

@@ -90,6 +90,11 @@ type Breaker struct {
 	OpenFor Duration `yaml:"open_for"`
 	// HalfOpenProbes is how many successful probes close it. Default: 1.
 	HalfOpenProbes int `yaml:"half_open_probes"`
+	// ModelUnavailableOpenFor is how long a deployment that answered "model
+	// unavailable" (retired, not found, not deployed) stays out of rotation
+	// before a probe: its breaker opens at once, for this long.
+	// Default: 10m.
+	ModelUnavailableOpenFor Duration `yaml:"model_unavailable_open_for"`
 }
 
 // Model is one model alias clients can ask for, and the deployments that
@@ -114,9 +119,14 @@ type Model struct {
 	Attempts int `yaml:"attempts"`
 	// AttemptTimeout bounds one non-streamed attempt. Must be > 0. Default: 120s.
 	AttemptTimeout Duration `yaml:"attempt_timeout"`
-	// FirstTokenTimeout bounds the wait for a stream's first content. Must be
-	// > 0. Default: 30s.
-	FirstTokenTimeout Duration `yaml:"first_token_timeout"`
+	// FirstTokenTimeout bounds the wait for a stream's first content: "auto"
+	// (a per-deployment bound from that deployment's own observed time to
+	// first token, tuned by FirstTokenAuto) or a fixed Go duration (> 0).
+	// Default: auto.
+	FirstTokenTimeout FirstTokenTimeout `yaml:"first_token_timeout"`
+	// FirstTokenAuto tunes first_token_timeout: auto. Default: see
+	// FirstTokenAuto.
+	FirstTokenAuto FirstTokenAuto `yaml:"first_token_auto"`
 	// StallTimeout bounds the gap between two stream chunks. Must be > 0.
 	// Default: 30s.
 	StallTimeout Duration `yaml:"stall_timeout"`
@@ -124,6 +134,34 @@ type Model struct {
 	Hedge *Hedge `yaml:"hedge"`
 	// Deployments serve this model. At least one is required.
 	Deployments []Deployment `yaml:"deployments"`
+}
+
+// FirstTokenTimeout is "auto" or a fixed duration.
+type FirstTokenTimeout struct {
+	Auto  bool
+	Fixed Duration // when not Auto
+}
+
+// FirstTokenAuto tunes the adaptive first-token bound of each deployment:
+// Factor times its observed p99 time to first token, at least Floor, plus
+// PerKPromptTokens for every 1000 (estimated) prompt tokens, at most
+// Ceiling; ColdStart (plus the prompt allowance) until it has MinSamples
+// observations. Zero fields take the defaults.
+type FirstTokenAuto struct {
+	// Floor is the smallest bound. Default: 3s.
+	Floor Duration `yaml:"floor"`
+	// Ceiling is the largest bound, prompt allowance included. Default: 30s.
+	Ceiling Duration `yaml:"ceiling"`
+	// ColdStart is the bound before MinSamples observations. Default: 30s.
+	ColdStart Duration `yaml:"cold_start"`
+	// Factor multiplies the observed p99. Must be >= 1 when set. Default: 4.
+	Factor float64 `yaml:"factor"`
+	// PerKPromptTokens is added per 1000 prompt tokens (estimated as
+	// bytes/4): a long prompt takes longer to prefill. Default: 250ms.
+	PerKPromptTokens Duration `yaml:"per_1k_prompt_tokens"`
+	// MinSamples is how many observed first tokens make the history
+	// trustworthy. Default: 20.
+	MinSamples int `yaml:"min_samples"`
 }
 
 // Hedge configures hedged requests.
@@ -174,6 +212,15 @@ type Deployment struct {
 	// ${ENV} reference. Default: none (the provider's native credential
 	// chain, where it has one).
 	APIKey Secret `yaml:"api_key"`
+	// ModelVersion is free text naming the model version this deployment
+	// serves ("3.1", "3", "3.5"): sent back as X-Windrose-Model-Version, a
+	// label on windrose_tokens_total and in the access log, so failover to
+	// another version is visible. Default: none.
+	ModelVersion string `yaml:"model_version"`
+	// ContextWindow is the deployment's context window in tokens. After a
+	// context-length error windrose tries only deployments with a larger
+	// declared window. Must be >= 0. Default: 0 (undeclared).
+	ContextWindow int `yaml:"context_window"`
 	// Price in USD per million tokens; wins over the price tables.
 	// Default: the config's prices list, then config/prices.yaml; none
 	// means cost is reported as unknown.

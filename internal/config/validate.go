@@ -174,7 +174,10 @@ func validateModel(p *problems, m *Model, i int, known func(string) bool) {
 		p.add(mp+".attempts", "must be > 0")
 	}
 	positive(p, mp+".attempt_timeout", m.AttemptTimeout)
-	positive(p, mp+".first_token_timeout", m.FirstTokenTimeout)
+	if !m.FirstTokenTimeout.Auto {
+		positive(p, mp+".first_token_timeout", m.FirstTokenTimeout.Fixed)
+	}
+	validateFirstTokenAuto(p, &m.FirstTokenAuto, mp+".first_token_auto")
 	positive(p, mp+".stall_timeout", m.StallTimeout)
 	if h := m.Hedge; h != nil {
 		if h.After < 0 {
@@ -204,6 +207,9 @@ func validateDeployment(p *problems, d *Deployment, dp string, providers []strin
 	}
 	if d.Priority < 0 {
 		p.add(dp+".priority", "must be >= 0")
+	}
+	if d.ContextWindow < 0 {
+		p.add(dp+".context_window", "must be >= 0 (tokens)")
 	}
 	if d.BaseURL != "" && !validBaseURL(d.BaseURL) {
 		p.add(dp+".base_url", "must be an absolute http or https URL")
@@ -247,6 +253,24 @@ func validatePriceEntries(p *problems, path string, rows []PriceEntry, providers
 		} else {
 			seen[k] = rp
 		}
+	}
+}
+
+func validateFirstTokenAuto(p *problems, a *FirstTokenAuto, ap string) {
+	positive(p, ap+".floor", a.Floor)
+	positive(p, ap+".ceiling", a.Ceiling)
+	positive(p, ap+".cold_start", a.ColdStart)
+	if a.PerKPromptTokens < 0 {
+		p.add(ap+".per_1k_prompt_tokens", "must be >= 0")
+	}
+	if a.Ceiling < a.Floor {
+		p.add(ap+".ceiling", "must be >= floor (%s)", a.Floor)
+	}
+	if !(a.Factor >= 1) {
+		p.add(ap+".factor", "must be >= 1")
+	}
+	if a.MinSamples <= 0 {
+		p.add(ap+".min_samples", "must be > 0")
 	}
 }
 

@@ -71,6 +71,13 @@ func (e *Executor) failed(rt *Route, a *attempt) gwerr.Kind {
 	if ce := e.log.Check(zap.DebugLevel, "attempt failed"); ce != nil {
 		ce.Write(attemptFields(a)...) // fields built only when debug is on
 	}
+	if ge.Kind == gwerr.ModelUnavailable && a.t.unavailLogged.CompareAndSwap(false, true) {
+		// Once per deployment until it serves again: a catalogue change
+		// needs a human, and one line per request would drown the log.
+		e.log.Error("deployment cannot serve its model; its breaker stays open for long",
+			zap.String("deployment", a.t.Name), zap.String("provider", a.t.Provider),
+			zap.String("provider_model", a.t.Model), zap.Int("status", ge.Status), zap.String("error", ge.Message))
+	}
 	return ge.Kind
 }
 
@@ -105,6 +112,8 @@ func classify(a *attempt) error {
 		return gwerr.Wrap(gwerr.Timeout, a.err, "deployment %q sent no first token in time", a.t.Name)
 	case errors.Is(cause, errStall):
 		return gwerr.Wrap(gwerr.Timeout, a.err, "deployment %q stalled mid-stream", a.t.Name)
+	case errors.Is(cause, context.DeadlineExceeded):
+		return gwerr.Wrap(gwerr.Timeout, a.err, "deployment %q had not finished when the request timed out", a.t.Name)
 	}
 	return a.err
 }
@@ -143,9 +152,25 @@ func (e *Executor) succeeded(a *attempt, u *llm.Usage) {
 		latency = e.now().Sub(a.start)
 	}
 	e.health.Success(a.t.Name, latency)
+	a.t.unavailLogged.Store(false)
+	e.checkModel(a)
 	if u == nil {
 		m.UsageMissing.Inc()
 		return
 	}
 	e.account(a.ctx, a.t, u)
+}
+
+// checkModel counts and logs (once per deployment) an answer whose model id
+// differs from the configured one: an alias moved under the deployment.
+func (e *Executor) checkModel(a *attempt) {
+	if a.model == "" || a.model == a.t.Model {
+		return
+	}
+	a.t.Metrics.ModelMismatch.Inc()
+	if a.t.mismatchLogged.CompareAndSwap(false, true) {
+		e.log.Warn("provider answered with a different model than configured",
+			zap.String("deployment", a.t.Name), zap.String("provider", a.t.Provider),
+			zap.String("configured_model", a.t.Model), zap.String("answered_model", a.model))
+	}
 }

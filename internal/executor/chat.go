@@ -24,6 +24,7 @@ func (e *Executor) Chat(ctx context.Context, rt *Route, req *llm.ChatRequest, rr
 		return nil, res, err
 	}
 	a.cancel(nil)
+	a.model = a.resp.Model
 	e.succeeded(a, a.resp.Usage)
 	return a.resp, res, nil
 }

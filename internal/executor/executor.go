@@ -42,6 +42,19 @@ type Target struct {
 	Metrics  *telemetry.Deployment
 	Price    config.Price
 	HasPrice bool
+	// ModelVersion is the deployment's declared model_version ("3.1"),
+	// "" when undeclared: sent as X-Windrose-Model-Version.
+	ModelVersion string
+	// ContextWindow is the declared context window in tokens, 0 when
+	// undeclared (see the context-length rule in walk.contextLengthNext).
+	ContextWindow int
+	// FirstToken bounds the wait for a stream's first content: fixed or
+	// adaptive (see FirstTokenBound).
+	FirstToken FirstTokenBound
+
+	// warned says the deployment's model_unavailable error and model
+	// mismatch were logged: each once per deployment until it recovers.
+	unavailLogged, mismatchLogged atomic.Bool
 }
 
 // Route is a model alias compiled for execution.

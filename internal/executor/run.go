@@ -3,6 +3,8 @@ package executor
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
@@ -18,6 +20,7 @@ var (
 	errFirstToken     = errors.New("first token timeout")
 	errStall          = errors.New("stream stalled")
 	errLost           = errors.New("lost the hedge race")
+	errDeadline       = errors.New("request deadline")
 )
 
 // attempt is one call to one deployment.
@@ -32,6 +35,7 @@ type attempt struct {
 	resp   *llm.ChatResponse
 	stream providers.Stream
 	first  *llm.StreamEvent // first content event; nil when the stream ended empty
+	model  string           // the model id the provider said answered ("" if unsaid)
 	empty  emptyEnd         // how an empty stream ended
 	ttft   time.Duration
 	err    error
@@ -82,6 +86,20 @@ type walk struct {
 	// no two attempts overlap, and a goroutine per attempt costs a fresh
 	// stack that the HTTP client grows by copying, on every request.
 	inline bool
+	// failures are the failed attempts so far, in order: the final error
+	// names them when they all failed the same deployment-specific way.
+	failures []failure
+	// After a context-length error only deployments with a larger declared
+	// context window may be tried: needWindow is the largest window that
+	// already proved too small, needDeclared that the rule is on.
+	needWindow   int
+	needDeclared bool
+}
+
+// failure is one failed attempt.
+type failure struct {
+	t   *Target
+	err error
 }
 
 func (w *walk) loop() (*attempt, Result, error) {
@@ -94,17 +112,16 @@ func (w *walk) loop() (*attempt, Result, error) {
 	for {
 		if w.inline && w.ctx.Err() != nil {
 			// An inline attempt returns before the loop looks: see a
-			// client that left meanwhile first, as a running attempt would.
-			w.abandon(errLost)
-			return nil, w.res, gwerr.Wrap(gwerr.Canceled, context.Cause(w.ctx), "the client canceled the request")
+			// client that left (or the request deadline) first, as a
+			// running attempt would.
+			return nil, w.res, w.stop()
 		}
 		select {
 		case <-hedgeC:
 			hedgeC = nil
 			w.maybeHedge()
 		case <-w.ctx.Done():
-			w.abandon(errLost)
-			return nil, w.res, gwerr.Wrap(gwerr.Canceled, context.Cause(w.ctx), "the client canceled the request")
+			return nil, w.res, w.stop()
 		case a := <-w.results:
 			w.remove(a)
 			if a.err == nil {
@@ -113,9 +130,22 @@ func (w *walk) loop() (*attempt, Result, error) {
 			}
 			kind := w.e.failed(w.rt, a)
 			lastErr = a.err
+			w.failures = append(w.failures, failure{t: a.t, err: a.err})
 			if w.ctx.Err() != nil || kind == gwerr.Canceled {
-				w.abandon(errLost)
-				return nil, w.res, gwerr.Wrap(gwerr.Canceled, context.Cause(w.ctx), "the client canceled the request")
+				if requestDeadline(w.ctx) {
+					w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed").Inc()
+				}
+				return nil, w.res, w.stop()
+			}
+			if next, ok := w.contextLengthNext(a, kind); ok {
+				if !next {
+					w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed").Inc()
+					w.abandon(errLost)
+					return nil, w.res, a.err
+				}
+				w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed_over").Inc()
+				w.e.metrics.Failovers.WithLabelValues(w.rt.Model.Name, gwerr.CodeContextLength).Inc()
+				continue
 			}
 			if !kind.Retryable() {
 				w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed").Inc()
@@ -139,12 +169,37 @@ func (w *walk) loop() (*attempt, Result, error) {
 	}
 }
 
+// stop ends a walk whose request context is done: a client that left is a
+// cancel that counts against nobody; windrose's own request deadline is a
+// Timeout, and the attempts it cut short failed on time, as an attempt
+// timeout would have.
+func (w *walk) stop() error {
+	if !requestDeadline(w.ctx) {
+		w.abandon(errLost)
+		return gwerr.Wrap(gwerr.Canceled, context.Cause(w.ctx), "the client canceled the request")
+	}
+	w.abandon(errDeadline)
+	e := gwerr.Wrap(gwerr.Timeout, context.Cause(w.ctx), "model %q: the request timed out (server.request_timeout) after %d attempt(s)",
+		w.rt.Model.Name, w.res.Attempts)
+	e.Code = "request_timeout"
+	return e
+}
+
+// requestDeadline reports whether ctx ended because a deadline passed (the
+// server's request_timeout), not because the client went away.
+func requestDeadline(ctx context.Context) bool {
+	return errors.Is(context.Cause(ctx), context.DeadlineExceeded)
+}
+
 // startNext launches the next deployment of the plan whose breaker admits
 // an attempt.
 func (w *walk) startNext(hedge bool) bool {
 	for w.next < len(w.plan.Attempts) {
 		t := w.rt.Targets[w.plan.Attempts[w.next]]
 		w.next++
+		if !w.fits(t) {
+			continue
+		}
 		if w.pinned || w.e.health.Acquire(t.Name) {
 			w.launch(t, hedge)
 			return true
@@ -159,7 +214,7 @@ func (w *walk) startNext(hedge bool) bool {
 // deployment in cooldown) or rejected our credentials.
 func (w *walk) retrySame(a *attempt) bool {
 	ge := gwerr.As(a.err)
-	if ge.RetryAfter > 0 || ge.Kind == gwerr.Auth {
+	if ge.RetryAfter > 0 || ge.Kind == gwerr.Auth || ge.Kind == gwerr.ModelUnavailable || !w.fits(a.t) {
 		return false
 	}
 	d := backoff(w.retries)
@@ -171,6 +226,29 @@ func (w *walk) retrySame(a *attempt) bool {
 	w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "retried").Inc()
 	w.launch(a.t, false)
 	return true
+}
+
+// contextLengthNext applies the context-window rule to a failed attempt.
+// handled is false when the failure is not a context-length error. Else the
+// walk moves on only to a deployment of the plan whose declared
+// context_window is larger than the failing one's (any declared window when
+// the failing one declares none); started is false when none is left, and
+// the client then gets the 400 at once.
+func (w *walk) contextLengthNext(a *attempt, kind gwerr.Kind) (started, handled bool) {
+	if kind != gwerr.InvalidRequest || gwerr.As(a.err).Code != gwerr.CodeContextLength {
+		return false, false
+	}
+	w.needDeclared = true
+	w.needWindow = max(w.needWindow, a.t.ContextWindow)
+	if len(w.inflight) > 0 {
+		return true, true // a hedge still runs on another deployment
+	}
+	return w.tries < w.rt.Attempts && w.startNext(false), true
+}
+
+// fits reports whether t may still be tried under the context-window rule.
+func (w *walk) fits(t *Target) bool {
+	return !w.needDeclared || t.ContextWindow > w.needWindow
 }
 
 func backoff(n int) time.Duration {
@@ -233,12 +311,24 @@ func (w *walk) abandon(cause error) {
 	for _, a := range pending {
 		a.cancel(cause)
 	}
-	go func(n int) {
+	settle := func(n int) {
 		for range n {
 			a := <-w.results
+			if cause == errDeadline && a.err != nil {
+				// Cut short by windrose's request deadline: a timeout of
+				// the deployment, never a client cancel.
+				w.e.failed(w.rt, a)
+				w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed").Inc()
+				continue
+			}
 			w.e.lost(w.rt, a)
 		}
-	}(len(pending))
+	}
+	if w.inline {
+		settle(len(pending)) // an inline attempt has already returned
+		return
+	}
+	go settle(len(pending))
 }
 
 // final is the error a client sees once every attempt failed.
@@ -250,5 +340,25 @@ func (w *walk) final(last error) error {
 		return &gwerr.Error{Kind: gwerr.Upstream, Code: "upstream_auth_failed", Status: ge.Status, Err: last,
 			Message: "model " + quote(w.rt.Model.Name) + ": the provider rejected the gateway's credentials"}
 	}
+	if names, ok := w.allUnavailable(); ok {
+		return &gwerr.Error{Kind: gwerr.ModelUnavailable, Code: gwerr.CodeModelUnavailable, Status: ge.Status, Err: last,
+			Message: "model " + quote(w.rt.Model.Name) + " is unavailable at every deployment tried (" + strings.Join(names, ", ") +
+				"): each answered that it no longer serves or does not have the model; last: " + ge.Message}
+	}
 	return last
+}
+
+// allUnavailable reports whether every failed attempt was ModelUnavailable,
+// and names those deployments once each, in order.
+func (w *walk) allUnavailable() ([]string, bool) {
+	var names []string
+	for _, f := range w.failures {
+		if gwerr.KindOf(f.err) != gwerr.ModelUnavailable {
+			return nil, false
+		}
+		if !slices.Contains(names, f.t.Name) {
+			names = append(names, f.t.Name)
+		}
+	}
+	return names, len(names) > 0
 }

@@ -2,6 +2,8 @@ package executor
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -37,14 +39,24 @@ type ReadNotifier interface {
 	BeforeRead(fn func())
 }
 
-// batch lets sink batch events when both sides support it.
-func batch(st providers.Stream, sink Sink) {
+// batch lets sink batch events when both sides support it. The flush to
+// the client runs with the stall timer paused (stall may be nil).
+func batch(st providers.Stream, sink Sink, stall *stallTimer) {
 	rn, ok := st.(ReadNotifier)
 	if !ok {
 		return
 	}
 	if bs, ok := sink.(BatchSink); ok {
-		rn.BeforeRead(bs.Batch())
+		flush := bs.Batch()
+		if stall == nil || stall.t == nil {
+			rn.BeforeRead(flush)
+			return
+		}
+		rn.BeforeRead(func() {
+			stall.got()
+			flush()
+			stall.waiting()
+		})
 	}
 }
 
@@ -73,8 +85,8 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 		return nil, res, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
 	}
 	res.Committed = true
-	batch(a.stream, sink)
 	if a.first == nil {
+		batch(a.stream, sink, nil)
 		return e.finishEmpty(rt, a, sink, res)
 	}
 	u, err := e.pump(rt, a, sink)
@@ -82,10 +94,10 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 }
 
 // openStream calls the deployment and reads up to the first content event,
-// under the first-token timeout.
+// under the deployment's first-token bound.
 func (e *Executor) openStream(rt *Route, req *llm.ChatRequest, a *attempt) {
-	if rt.FirstTokenTimeout > 0 {
-		t := time.AfterFunc(rt.FirstTokenTimeout, func() { a.cancel(errFirstToken) })
+	if d := e.firstTokenTimeout(rt, a.t, req); d > 0 {
+		t := time.AfterFunc(d, func() { a.cancel(errFirstToken) })
 		defer t.Stop()
 	}
 	a.stream, a.err = a.t.Client.ChatStream(a.ctx, req)
@@ -104,6 +116,7 @@ func (e *Executor) openStream(rt *Route, req *llm.ChatRequest, a *attempt) {
 		if ev.HasContent() {
 			a.ttft = e.now().Sub(a.start)
 			a.first = ev
+			a.model = ev.Model
 			return
 		}
 		for _, d := range ev.Deltas {
@@ -117,16 +130,38 @@ func (e *Executor) openStream(rt *Route, req *llm.ChatRequest, a *attempt) {
 	}
 }
 
+// stallTimer bounds the provider's silence between two chunks. It runs only
+// while windrose waits for the provider: time spent writing to a slow
+// client is not the provider's stall.
+type stallTimer struct {
+	t *time.Timer
+	d time.Duration
+}
+
+func (s *stallTimer) waiting() {
+	if s.t != nil {
+		s.t.Reset(s.d)
+	}
+}
+
+func (s *stallTimer) got() {
+	if s.t != nil {
+		s.t.Stop()
+	}
+}
+
 // pump relays the committed stream to the sink under the stall timeout.
 func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
 	a.t.Metrics.TTFT.Observe(a.ttft.Seconds())
-	var stall *time.Timer
+	var stall stallTimer
 	if rt.StallTimeout > 0 {
-		stall = time.AfterFunc(rt.StallTimeout, func() { a.cancel(errStall) })
-		defer stall.Stop()
+		stall = stallTimer{t: time.AfterFunc(rt.StallTimeout, func() { a.cancel(errStall) }), d: rt.StallTimeout}
+		stall.got()
+		defer stall.got()
 	}
+	batch(a.stream, sink, &stall)
 	var usage llm.Usage
-	hasUsage, finished := false, false
+	hasUsage, finished, chunks := false, false, 0
 	ev := a.first
 	for {
 		if ev.Usage != nil {
@@ -139,44 +174,79 @@ func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
 			}
 		}
 		if len(ev.Deltas) > 0 {
+			chunks++
 			if err := sink.Event(ev); err != nil {
 				return e.clientGone(rt, a, usage, hasUsage, err)
 			}
 		}
 		var err error
+		stall.waiting()
 		ev, err = a.stream.Next()
-		if stall != nil {
-			stall.Reset(rt.StallTimeout)
-		}
+		stall.got()
 		if err == io.EOF && finished {
+			// A finish reason then a clean end is a whole answer, with or
+			// without the provider's terminator.
 			up := usagePtr(usage, hasUsage)
 			e.succeeded(a, up)
 			e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, a.winResult).Inc()
 			return up, nil
 		}
 		if err != nil {
-			if err == io.EOF {
-				err = gwerr.New(gwerr.Upstream, "the provider ended the stream without a finish reason")
-			}
-			return e.brokenAfterCommit(rt, a, usage, hasUsage, err)
+			return e.brokenAfterCommit(rt, a, usage, hasUsage, chunks, err)
 		}
 	}
 }
 
+// cutError says what happened to a stream that broke after the client got
+// chunks content chunks, with the error kind, for the in-band error event.
+func cutError(t *Target, chunks int, err error) *gwerr.Error {
+	if err == io.EOF {
+		e := gwerr.New(gwerr.Upstream, "deployment %q: the provider closed the stream after %d chunks without finishing (error kind %s)",
+			t.Name, chunks, gwerr.Upstream)
+		e.Code = "stream_incomplete"
+		return e
+	}
+	ge := gwerr.As(err)
+	e := &gwerr.Error{Kind: ge.Kind, Status: ge.Status, Err: err, Code: ge.Code,
+		Message: fmt.Sprintf("deployment %q: the stream broke after %d chunks without finishing (error kind %s): %s",
+			t.Name, chunks, ge.Kind, ge.Message)}
+	if e.Code == "" {
+		e.Code = "stream_" + ge.Kind.String()
+	}
+	return e
+}
+
 // brokenAfterCommit handles a stream that failed after the client got
-// content: it counts against the deployment and the client gets the error
-// in-band.
-func (e *Executor) brokenAfterCommit(rt *Route, a *attempt, u llm.Usage, hasUsage bool, err error) (*llm.Usage, error) {
-	if a.ctx.Err() != nil && context.Cause(a.ctx) != errStall {
+// chunks content chunks: it counts against the deployment (unless the
+// client itself left) and the client gets the error in-band.
+func (e *Executor) brokenAfterCommit(rt *Route, a *attempt, u llm.Usage, hasUsage bool, chunks int, err error) (*llm.Usage, error) {
+	if a.ctx.Err() != nil && clientLeft(a.ctx) {
 		return e.clientGone(rt, a, u, hasUsage, err)
 	}
+	if err == io.EOF {
+		err = cutError(a.t, chunks, err)
+	}
 	a.err = err
-	e.failed(rt, a)
+	e.failed(rt, a) // classifies a.err: our deadlines become Timeouts
 	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, "failed").Inc()
 	if hasUsage && providers.UsageOf(err) == nil {
 		e.account(a.ctx, a.t, &u)
 	}
-	return nil, a.err
+	if gwerr.As(a.err).Code == "stream_incomplete" {
+		return nil, a.err
+	}
+	ce := cutError(a.t, chunks, a.err)
+	if requestDeadline(a.ctx) {
+		ce.Code = "request_timeout"
+	}
+	return nil, ce
+}
+
+// clientLeft reports whether ctx ended because the client went away, not
+// because of one of windrose's own deadlines (request, first token, stall).
+func clientLeft(ctx context.Context) bool {
+	cause := context.Cause(ctx)
+	return errors.Is(cause, context.Canceled) && !errors.Is(cause, errStall) && !errors.Is(cause, errFirstToken)
 }
 
 func (e *Executor) clientGone(rt *Route, a *attempt, u llm.Usage, hasUsage bool, err error) (*llm.Usage, error) {

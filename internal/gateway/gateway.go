@@ -79,6 +79,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		o.Breaker = health.BreakerConfig{
 			ConsecutiveFailures: b.ConsecutiveFailures, FailureRate: b.FailureRate, MinRequests: b.MinRequests,
 			Window: b.Window.D(), OpenFor: b.OpenFor.D(), HalfOpenProbes: b.HalfOpenProbes,
+			ModelUnavailableOpenFor: b.ModelUnavailableOpenFor.D(),
 		}
 	}
 	if msg := config.ClientAuthProblem(cfg); msg != "" {
@@ -119,7 +120,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	exec := executor.New(executor.Options{Health: tracker, Metrics: metrics, Logger: o.Logger, Rand: o.Rand, Now: o.Now})
 	g.Server = server.New(server.Options{
 		Catalog: g.Catalog, Executor: exec, Metrics: metrics, Gatherer: o.Registry, Logger: o.Logger,
-		Usable: tracker.Usable, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
+		Status: tracker.Status, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
 		Keys: gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
 		Responses: o.ResponseStore,
@@ -139,7 +140,7 @@ func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.D
 		Model:             router.Model{Name: m.Name, Strategy: m.Strategy, Regions: m.Regions},
 		Attempts:          m.Attempts,
 		AttemptTimeout:    m.AttemptTimeout.D(),
-		FirstTokenTimeout: m.FirstTokenTimeout.D(),
+		FirstTokenTimeout: m.FirstTokenTimeout.Fixed.D(),
 		StallTimeout:      m.StallTimeout.D(),
 	}
 	if m.Hedge != nil {
@@ -165,11 +166,25 @@ func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.D
 		})
 		rt.Targets = append(rt.Targets, &executor.Target{
 			Name: d.Name, Provider: d.Provider, Model: d.Model, Region: region, Geo: d.Geo,
-			Client: client, Metrics: metrics.ForDeployment(d.Provider, d.Name, region, m.Name),
+			Client: client, Metrics: metrics.ForVersion(d.Provider, d.Name, region, m.Name, d.ModelVersion),
 			Price: price, HasPrice: hasPrice,
+			ModelVersion: d.ModelVersion, ContextWindow: d.ContextWindow, FirstToken: firstToken(m),
 		})
 	}
 	return rt, nil
+}
+
+// firstToken is the first-token bound of m's deployments: fixed, or
+// adaptive from each deployment's own history (first_token_timeout: auto).
+func firstToken(m *config.Model) executor.FirstTokenBound {
+	if !m.FirstTokenTimeout.Auto {
+		return executor.FirstTokenBound{Fixed: m.FirstTokenTimeout.Fixed.D()}
+	}
+	a := m.FirstTokenAuto
+	return executor.FirstTokenBound{
+		Floor: a.Floor.D(), Ceiling: a.Ceiling.D(), ColdStart: a.ColdStart.D(), Factor: a.Factor,
+		PerKPromptTokens: a.PerKPromptTokens.D(), MinSamples: a.MinSamples,
+	}
 }
 
 // NewHTTPClient returns the pooled keep-alive client shared by adapters.

@@ -1,8 +1,11 @@
 package health
 
 import (
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/windrose-gw/windrose/internal/gwerr"
 )
 
 // breaker is one deployment's state. Times are durations since the
@@ -16,6 +19,8 @@ type breaker struct {
 	probes      int           // half-open probes in flight
 	successes   int           // half-open probe successes so far
 	coolUntil   time.Duration // Retry-After cooldown end
+	openFor     time.Duration // how long this opening lasts (OpenFor, or longer)
+	lastKind    string        // kind of the last counted failure
 
 	win window
 	lat latency
@@ -36,7 +41,7 @@ func (b *breaker) usable(now time.Duration, cfg *BreakerConfig) bool {
 	if now < b.coolUntil {
 		return false
 	}
-	return b.state != Open || now >= b.openedAt+cfg.OpenFor
+	return b.state != Open || now >= b.openedAt+b.openFor
 }
 
 // acquire reports whether an attempt may start, and whether that moved the
@@ -51,7 +56,7 @@ func (b *breaker) acquire(now time.Duration, cfg *BreakerConfig) (ok, changed bo
 	}
 	switch b.state {
 	case Open:
-		if now < b.openedAt+cfg.OpenFor {
+		if now < b.openedAt+b.openFor {
 			return false, false
 		}
 		b.setState(HalfOpen)
@@ -103,9 +108,22 @@ func (b *breaker) success(now, ttft time.Duration, cfg *BreakerConfig) bool {
 
 // failure records a counted failure and reports whether it opened the
 // breaker.
-func (b *breaker) failure(now time.Duration, cfg *BreakerConfig) bool {
+func (b *breaker) failure(now time.Duration, kind gwerr.Kind, cfg *BreakerConfig) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.lastKind = kind.String()
+	if kind == gwerr.ModelUnavailable {
+		// The deployment cannot serve the model at all: out at once, for
+		// long, whatever the counters say; probes after that.
+		if b.state == Open {
+			return false
+		}
+		b.openFor = cfg.ModelUnavailableOpenFor
+		b.setState(Open)
+		b.openedAt = now
+		b.reset()
+		return true
+	}
 	switch b.state {
 	case Closed:
 		b.consecutive++
@@ -121,6 +139,7 @@ func (b *breaker) failure(now time.Duration, cfg *BreakerConfig) bool {
 	case Open:
 		return false // a late result from before the breaker opened
 	}
+	b.openFor = cfg.OpenFor
 	b.setState(Open)
 	b.openedAt = now
 	b.reset()
@@ -159,6 +178,37 @@ func (b *breaker) ttft() time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.lat.ewma
+}
+
+// ttftStats are percentiles of the recent time-to-first-token samples.
+type ttftStats struct {
+	p50, p95, p99 time.Duration
+	n             int
+}
+
+func (b *breaker) percentiles() ttftStats {
+	var buf [latencySamples]time.Duration
+	b.mu.Lock()
+	n := copy(buf[:], b.lat.samples[:b.lat.n])
+	b.mu.Unlock()
+	s := buf[:n]
+	if n == 0 {
+		return ttftStats{}
+	}
+	slices.Sort(s)
+	return ttftStats{p50: rank(s, 50), p95: rank(s, 95), p99: rank(s, 99), n: n}
+}
+
+func (b *breaker) status(now time.Duration, cfg *BreakerConfig) Status {
+	p := b.percentiles()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := Status{State: b.state, Cooldown: max(b.coolUntil-now, 0), LastErrorKind: b.lastKind,
+		P50: p.p50, P95: p.p95, P99: p.p99, Samples: p.n}
+	if b.state == Open {
+		st.OpenRemaining = max(b.openedAt+b.openFor-now, 0)
+	}
+	return st
 }
 
 func (b *breaker) p95() time.Duration {

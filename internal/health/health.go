@@ -61,6 +61,10 @@ type BreakerConfig struct {
 	// HalfOpenProbes is how many probe successes close a half-open breaker,
 	// and how many probes may be in flight at once. Default: 1.
 	HalfOpenProbes int
+	// ModelUnavailableOpenFor is how long the breaker stays open after a
+	// ModelUnavailable failure, which opens it at once: a retired model
+	// does not come back in seconds. Default: 10m.
+	ModelUnavailableOpenFor time.Duration
 }
 
 func (c BreakerConfig) withDefaults() BreakerConfig {
@@ -81,6 +85,9 @@ func (c BreakerConfig) withDefaults() BreakerConfig {
 	}
 	if c.HalfOpenProbes <= 0 {
 		c.HalfOpenProbes = 1
+	}
+	if c.ModelUnavailableOpenFor <= 0 {
+		c.ModelUnavailableOpenFor = 10 * time.Minute
 	}
 	return c
 }
@@ -175,6 +182,36 @@ func (t *Tracker) Release(deployment string) {
 	}
 }
 
+// Status is one deployment's health as GET /v1/windrose/status shows it.
+type Status struct {
+	State         State
+	OpenRemaining time.Duration // until an open breaker admits a probe
+	Cooldown      time.Duration // Retry-After cooldown left
+	LastErrorKind string        // kind of the last counted failure, "" if none
+	P50, P95, P99 time.Duration // time to first token over recent successes
+	Samples       int           // how many successes those figures come from
+}
+
+// Status returns deployment's health (the zero Status for unknown names).
+func (t *Tracker) Status(deployment string) Status {
+	b := t.get(deployment)
+	if b == nil {
+		return Status{}
+	}
+	return b.status(t.elapsed(), &t.cfg)
+}
+
+// TTFTStats returns deployment's p99 time to first token over its recent
+// successes and how many samples it is from.
+func (t *Tracker) TTFTStats(deployment string) (p99 time.Duration, n int) {
+	b := t.get(deployment)
+	if b == nil {
+		return 0, 0
+	}
+	s := b.percentiles()
+	return s.p99, s.n
+}
+
 // Success records a successful attempt. ttft is its time to first token, 0
 // when not measured; it feeds TTFT and P95TTFT.
 func (t *Tracker) Success(deployment string, ttft time.Duration) {
@@ -200,7 +237,7 @@ func (t *Tracker) Failure(deployment string, kind gwerr.Kind) {
 		b.release()
 		return
 	}
-	if b.failure(t.elapsed(), &t.cfg) {
+	if b.failure(t.elapsed(), kind, &t.cfg) {
 		t.notify(deployment, b)
 	}
 }

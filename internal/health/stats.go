@@ -92,6 +92,11 @@ func percentile95(s []time.Duration) time.Duration {
 		return 0
 	}
 	slices.Sort(s)
-	rank := (len(s)*95 + 99) / 100 // ceil(0.95 n), 1-based
-	return s[rank-1]
+	return rank(s, 95)
+}
+
+// rank is the nearest-rank pct-th percentile of sorted, non-empty s.
+func rank(s []time.Duration, pct int) time.Duration {
+	r := (len(s)*pct + 99) / 100 // ceil(pct/100 n), 1-based
+	return s[max(r, 1)-1]
 }

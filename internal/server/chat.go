@@ -140,6 +140,9 @@ func setRouteHeaders(h http.Header, t *executor.Target, attempts int) {
 		h.Set("X-Windrose-Provider", t.Provider)
 		h.Set("X-Windrose-Deployment", t.Name)
 		h.Set("X-Windrose-Region", t.Region)
+		if t.ModelVersion != "" {
+			h.Set("X-Windrose-Model-Version", t.ModelVersion)
+		}
 	}
 	h.Set("X-Windrose-Attempts", strconv.Itoa(attempts))
 }
@@ -189,6 +192,9 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 	}
 	if t := acc.res.Target; t != nil {
 		fields = append(fields, zap.String("deployment", t.Name), zap.String("provider", t.Provider))
+		if t.ModelVersion != "" {
+			fields = append(fields, zap.String("model_version", t.ModelVersion))
+		}
 	}
 	if u := acc.usage; u != nil {
 		fields = append(fields, zap.Int("prompt_tokens", u.PromptTokens), zap.Int("completion_tokens", u.CompletionTokens))

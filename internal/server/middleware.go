@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/openaiapi"
 )
 
 type ctxKey struct{}
@@ -51,10 +52,14 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// recoverer turns a panic into a logged 500 (or, once a response has
-// started, an aborted connection, as net/http does).
+// recoverer turns a panic into a logged 500 before the response started.
+// After that, a JSON body would corrupt what was sent (an SSE stream, most
+// often): it ends a stream with the SSE error event and aborts the
+// connection, as net/http does for a panic, so every client sees an
+// incomplete response.
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &startedWriter{ResponseWriter: w}
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -64,8 +69,39 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				panic(v)
 			}
 			s.o.Logger.Error("panic", zap.String("request_id", RequestID(r.Context())), zap.Any("panic", v), zap.Stack("stack"))
-			writeError(w, gwerr.New(gwerr.Internal, "internal error"))
+			err := gwerr.New(gwerr.Internal, "internal error")
+			if !sw.started {
+				writeError(w, err)
+				return
+			}
+			if strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
+				_, _ = w.Write(openaiapi.AppendStreamError(nil, err))
+				_ = http.NewResponseController(w).Flush()
+			}
+			panic(http.ErrAbortHandler)
 		}()
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(sw, r)
 	})
 }
+
+// startedWriter records whether the response has started (headers sent).
+type startedWriter struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (w *startedWriter) WriteHeader(code int) {
+	if code >= 200 {
+		w.started = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *startedWriter) Write(b []byte) (int, error) {
+	w.started = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's Flush and
+// deadlines.
+func (w *startedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -15,8 +15,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/executor"
-	"github.com/windrose-gw/windrose/internal/responsestore"
+	"github.com/windrose-gw/windrose/internal/health"
 	"github.com/windrose-gw/windrose/internal/keys"
+	"github.com/windrose-gw/windrose/internal/responsestore"
 	"github.com/windrose-gw/windrose/internal/telemetry"
 )
 
@@ -64,12 +65,15 @@ func (c *Catalog) Routes() []*executor.Route {
 
 // Options configures a Server.
 type Options struct {
-	Catalog        *Catalog
-	Executor       *executor.Executor
-	Metrics        *telemetry.Metrics
-	Gatherer       prometheus.Gatherer
-	Logger         *zap.Logger
-	Usable         func(deployment string) bool // readiness: is any deployment routable
+	Catalog  *Catalog
+	Executor *executor.Executor
+	Metrics  *telemetry.Metrics
+	Gatherer prometheus.Gatherer
+	Logger   *zap.Logger
+	// Status reports a deployment's health for GET /v1/windrose/status
+	// (never for readiness: provider health must not take a replica out
+	// of its Service). Nil shows every deployment as closed.
+	Status         func(deployment string) health.Status
 	MaxBodyBytes   int64
 	RequestTimeout time.Duration
 	PreferRegion   string
@@ -114,6 +118,7 @@ func New(o Options) *Server {
 		r.Get("/v1/models", s.models)
 		r.Get("/v1/windrose/keys/self", s.keySelf)
 		r.Get("/v1/windrose/keys", s.keyAll)
+		r.Get("/v1/windrose/status", s.status)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound("unknown endpoint %s %s", r.Method, r.URL.Path))
@@ -131,20 +136,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // SetReady flips readiness; /readyz answers 503 while not ready.
 func (s *Server) SetReady(v bool) { s.ready.Store(v) }
 
+// readyz says whether this process can take requests: its config is loaded
+// and its listener up (it answers), and it is not draining. Provider health
+// is deliberately not part of it: a provider outage, or every deployment
+// cooling down, must not take every replica out of its Service at once;
+// clients then get OpenAI-format 429/503 answers with Retry-After instead of
+// connection errors. Upstream health shows in GET /v1/windrose/status,
+// windrose_deployment_state and the alerts.
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	if !s.ready.Load() {
 		writePlain(w, http.StatusServiceUnavailable, "draining\n")
 		return
 	}
-	for _, rt := range s.o.Catalog.Routes() {
-		for _, t := range rt.Targets {
-			if s.o.Usable == nil || s.o.Usable(t.Name) {
-				writePlain(w, http.StatusOK, "ready\n")
-				return
-			}
-		}
-	}
-	writePlain(w, http.StatusServiceUnavailable, "no routable deployment\n")
+	writePlain(w, http.StatusOK, "ready\n")
 }
 
 func writePlain(w http.ResponseWriter, status int, body string) {

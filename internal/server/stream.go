@@ -28,6 +28,8 @@ type sseSink struct {
 	reqID     string
 	batching  bool  // Batch was called: Event writes, the stream's reads flush
 	flushErr  error // a batched flush failed: the client is gone
+	// finish is reused to send finish reasons in their own chunk.
+	finish llm.StreamEvent
 }
 
 func (s *sseSink) Commit(t *executor.Target, attempts int) error {
@@ -52,7 +54,7 @@ func (s *sseSink) Event(ev *llm.StreamEvent) error {
 	for i := range ev.Deltas {
 		s.announce(ev.Deltas[i].Index)
 	}
-	s.buf = s.appendChunk(s.buf, ev)
+	s.buf = s.appendEvent(s.buf, ev)
 	if s.batching {
 		_, err := s.w.Write(s.buf)
 		return err
@@ -98,6 +100,34 @@ func (s *sseSink) start(ev *llm.StreamEvent) {
 	}
 }
 
+// appendEvent appends ev as OpenAI sends it: a finish reason travels in a
+// chunk of its own with an empty delta, after the last content or tool-call
+// delta, never beside them. (A provider such as Mistral may send a whole
+// tool call and its finish reason in one chunk; the openai SDKs' stream
+// helpers close a tool call only when a later chunk arrives.)
+func (s *sseSink) appendEvent(dst []byte, ev *llm.StreamEvent) []byte {
+	split := false
+	for i := range ev.Deltas {
+		d := &ev.Deltas[i]
+		if d.FinishReason != "" && (len(d.Content) > 0 || len(d.ToolCalls) > 0) {
+			split = true
+		}
+	}
+	if !split {
+		return s.appendChunk(dst, ev)
+	}
+	s.finish.Deltas = s.finish.Deltas[:0]
+	for i := range ev.Deltas {
+		d := &ev.Deltas[i]
+		if d.FinishReason != "" {
+			s.finish.Deltas = append(s.finish.Deltas, llm.Delta{Index: d.Index, FinishReason: d.FinishReason})
+			d.FinishReason = ""
+		}
+	}
+	dst = s.appendChunk(dst, ev)
+	return s.appendChunk(dst, &s.finish)
+}
+
 func (s *sseSink) appendChunk(dst []byte, ev *llm.StreamEvent) []byte {
 	if s.usageNull {
 		return openaiapi.AppendChunkUsageNull(dst, s.hdr, ev)
@@ -114,8 +144,10 @@ func (s *sseSink) flush() error {
 
 // end closes a committed stream: usage and [DONE] on success, an in-band
 // error event and no [DONE] on failure, so no client mistakes a broken
-// answer for a complete one.
-func (s *sseSink) end(usage *llm.Usage, err error) {
+// answer for a complete one. It reports whether the stream failed; the
+// handler then aborts the connection, so that SSE parsers that ignore the
+// error event still see an incomplete response.
+func (s *sseSink) end(usage *llm.Usage, err error) (failed bool) {
 	s.buf = s.buf[:0]
 	if !s.started && err == nil {
 		s.start(&llm.StreamEvent{})
@@ -124,22 +156,24 @@ func (s *sseSink) end(usage *llm.Usage, err error) {
 	switch {
 	case err != nil:
 		if gwerr.KindOf(err) == gwerr.Canceled {
-			return
+			return true
 		}
 		s.buf = openaiapi.AppendStreamError(s.buf, err)
+		failed = true
 	default:
 		if s.usageNull && usage != nil {
 			s.buf = openaiapi.AppendUsageChunk(s.buf, s.hdr, usage)
 		}
 		s.buf = openaiapi.AppendDone(s.buf)
 	}
-	if s.batching {
+	if s.batching && !failed {
 		// The handler returns next and net/http flushes then, together
 		// with the chunked-encoding terminator: one write instead of two.
 		_, _ = s.w.Write(s.buf)
-		return
+		return false
 	}
 	_ = s.flush()
+	return failed
 }
 
 func (s *Server) stream(ctx context.Context, w http.ResponseWriter, rt *executor.Route, req *llm.ChatRequest, rr router.Request, acc *access) {
@@ -155,5 +189,9 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, rt *executor
 		return
 	}
 	acc.status = http.StatusOK
-	sink.end(usage, err)
+	if sink.end(usage, err) {
+		// The access log and metrics are written by deferred calls, which
+		// run as this unwinds; net/http drops the connection silently.
+		panic(http.ErrAbortHandler)
+	}
 }

@@ -21,7 +21,7 @@ type Metrics struct {
 	Upstream         *prometheus.CounterVec   // provider, deployment, region, outcome
 	UpstreamDuration *prometheus.HistogramVec // provider, deployment, region
 	TTFT             *prometheus.HistogramVec // provider, deployment, region
-	Tokens           *prometheus.CounterVec   // provider, deployment, region, model, type
+	Tokens           *prometheus.CounterVec   // provider, deployment, region, model, model_version, type
 	Cost             *prometheus.CounterVec   // provider, deployment, region, model
 	UsageMissing     *prometheus.CounterVec   // provider, deployment, region
 	CostUnknown      *prometheus.CounterVec   // provider, deployment, region, model
@@ -31,6 +31,7 @@ type Metrics struct {
 	Cooldowns        *prometheus.CounterVec   // deployment
 	RegionRejections *prometheus.CounterVec   // model, rule
 	Hedges           *prometheus.CounterVec   // model, result
+	ModelMismatch    *prometheus.CounterVec   // deployment
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -56,8 +57,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: ttftBuckets,
 		}, dep),
 		Tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "windrose_tokens_total", Help: "Tokens as reported by the provider (type=input|output), failed and losing attempts included.",
-		}, append(dep, "model", "type")),
+			Name: "windrose_tokens_total", Help: "Tokens as reported by the provider (type=input|output), failed and losing attempts included; model_version is the deployment's declared version.",
+		}, append(dep, "model", "model_version", "type")),
 		Cost: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "windrose_cost_usd_total", Help: "Cost in USD: the provider's own figure where it reports one, else tokens times the price table.",
 		}, append(dep, "model")),
@@ -85,25 +86,29 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Hedges: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "windrose_hedges_total", Help: "Hedged second attempts started, by result.",
 		}, []string{"model", "result"}),
+		ModelMismatch: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "windrose_model_mismatch_total", Help: "Answers whose model id differs from the deployment's configured one (an alias moved).",
+		}, []string{"deployment"}),
 	}
 	reg.MustRegister(m.Requests, m.RequestDuration, m.Upstream, m.UpstreamDuration, m.TTFT,
 		m.Tokens, m.Cost, m.UsageMissing, m.CostUnknown, m.Attempts, m.Failovers,
-		m.DeploymentState, m.Cooldowns, m.RegionRejections, m.Hedges)
+		m.DeploymentState, m.Cooldowns, m.RegionRejections, m.Hedges, m.ModelMismatch)
 	return m
 }
 
 // Deployment holds one deployment's pre-resolved metric children, so the hot
 // path does no label hashing.
 type Deployment struct {
-	Duration     prometheus.Observer
-	TTFT         prometheus.Observer
-	InputTokens  prometheus.Counter
-	OutputTokens prometheus.Counter
-	Cost         prometheus.Counter
-	UsageMissing prometheus.Counter
-	CostUnknown  prometheus.Counter
-	State        prometheus.Gauge
-	Cooldowns    prometheus.Counter
+	Duration      prometheus.Observer
+	TTFT          prometheus.Observer
+	InputTokens   prometheus.Counter
+	OutputTokens  prometheus.Counter
+	Cost          prometheus.Counter
+	UsageMissing  prometheus.Counter
+	CostUnknown   prometheus.Counter
+	State         prometheus.Gauge
+	Cooldowns     prometheus.Counter
+	ModelMismatch prometheus.Counter
 
 	upstream *prometheus.CounterVec
 	labels   [3]string
@@ -111,19 +116,26 @@ type Deployment struct {
 
 // ForDeployment resolves the children for one deployment serving model alias.
 func (m *Metrics) ForDeployment(provider, deployment, region, model string) *Deployment {
+	return m.ForVersion(provider, deployment, region, model, "")
+}
+
+// ForVersion is ForDeployment for a deployment that declares the model
+// version it serves (the model_version label of windrose_tokens_total).
+func (m *Metrics) ForVersion(provider, deployment, region, model, version string) *Deployment {
 	l := []string{provider, deployment, region}
 	return &Deployment{
-		Duration:     m.UpstreamDuration.WithLabelValues(l...),
-		TTFT:         m.TTFT.WithLabelValues(l...),
-		InputTokens:  m.Tokens.WithLabelValues(provider, deployment, region, model, "input"),
-		OutputTokens: m.Tokens.WithLabelValues(provider, deployment, region, model, "output"),
-		Cost:         m.Cost.WithLabelValues(provider, deployment, region, model),
-		UsageMissing: m.UsageMissing.WithLabelValues(l...),
-		CostUnknown:  m.CostUnknown.WithLabelValues(provider, deployment, region, model),
-		State:        m.DeploymentState.WithLabelValues(l...),
-		Cooldowns:    m.Cooldowns.WithLabelValues(deployment),
-		upstream:     m.Upstream,
-		labels:       [3]string{provider, deployment, region},
+		ModelMismatch: m.ModelMismatch.WithLabelValues(deployment),
+		Duration:      m.UpstreamDuration.WithLabelValues(l...),
+		TTFT:          m.TTFT.WithLabelValues(l...),
+		InputTokens:   m.Tokens.WithLabelValues(provider, deployment, region, model, version, "input"),
+		OutputTokens:  m.Tokens.WithLabelValues(provider, deployment, region, model, version, "output"),
+		Cost:          m.Cost.WithLabelValues(provider, deployment, region, model),
+		UsageMissing:  m.UsageMissing.WithLabelValues(l...),
+		CostUnknown:   m.CostUnknown.WithLabelValues(provider, deployment, region, model),
+		State:         m.DeploymentState.WithLabelValues(l...),
+		Cooldowns:     m.Cooldowns.WithLabelValues(deployment),
+		upstream:      m.Upstream,
+		labels:        [3]string{provider, deployment, region},
 	}
 }
 

@@ -32,6 +32,9 @@ func classifyError(status int, h http.Header, body []byte, now time.Time, secret
 		// vLLM and OpenRouter-style servers say so only in the message.
 		e.Code = "context_length_exceeded"
 	}
+	if isModelUnavailable(status, eb.Code, strings.ToLower(eb.Message)) {
+		e.Kind = gwerr.ModelUnavailable
+	}
 	if status == http.StatusTooManyRequests && (eb.Code == "insufficient_quota" || eb.Type == "insufficient_quota") {
 		e.Kind = gwerr.Auth
 	}
@@ -39,4 +42,18 @@ func classifyError(status int, h http.Header, body []byte, now time.Time, secret
 		e.RetryAfter = oaicompat.RetryAfter(h, now)
 	}
 	return e
+}
+
+// isModelUnavailable recognises an endpoint that does not serve the model:
+// OpenAI's 404 model_not_found, OpenRouter's 404 for a delisted slug and
+// its 400 "is not a valid model ID", vLLM's 404 "model … does not exist".
+// It is the deployment's fault: another deployment may serve the model.
+func isModelUnavailable(status int, code, lower string) bool {
+	switch {
+	case status == http.StatusNotFound, code == "model_not_found":
+		return true
+	case status == http.StatusBadRequest:
+		return strings.Contains(lower, "not a valid model id") || strings.Contains(lower, "does not exist")
+	}
+	return false
 }

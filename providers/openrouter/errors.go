@@ -42,8 +42,15 @@ func classifyError(status int, h http.Header, body []byte, now time.Time, secret
 	}
 	kind, code := kindForStatus(status)
 	e := &gwerr.Error{Kind: kind, Code: code, Message: "openrouter: " + msg, Status: status}
-	if status == http.StatusBadRequest && strings.Contains(strings.ToLower(eb.Message), "context length") {
+	lower := strings.ToLower(eb.Message)
+	switch {
+	case status == http.StatusBadRequest && strings.Contains(lower, "context length"):
 		e.Code = "context_length_exceeded"
+	case status == http.StatusNotFound,
+		status == http.StatusBadRequest && strings.Contains(lower, "not a valid model id"):
+		// A delisted slug ("No endpoints found for …") or one OpenRouter
+		// never had: this deployment cannot serve it (PROVIDERS.md §0).
+		e.Kind, e.Code = gwerr.ModelUnavailable, "model_not_found"
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		e.RetryAfter = oaicompat.RetryAfter(h, now)

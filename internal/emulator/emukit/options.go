@@ -28,6 +28,11 @@ type Options struct {
 	// Models are the model ids served; others get the provider's
 	// invalid-model error. Default: the provider's Medium 3.1 and 3 ids.
 	Models []string
+	// Aliases are extra model ids the emulator accepts and answers as
+	// another id (an alias that points at a newer model, as
+	// mistral-medium-latest does): the answer's "model" is the target.
+	// Default: the provider's own aliases, if the emulator has any.
+	Aliases map[string]string
 	// Seed seeds the rate sampling. Default 0 (still deterministic).
 	Seed int64
 	// Now stamps `created` fields. Default time.Now.
@@ -68,6 +73,15 @@ func (o *Options) NewController() *Controller {
 func BearerOK(r *http.Request, key string) bool {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return ok && subtle.ConstantTimeCompare([]byte(token), []byte(key)) == 1
+}
+
+// Resolve returns the id a request for id is answered as, and whether the
+// emulator serves id at all (one of models, or an alias of one).
+func (o *Options) Resolve(id string) (string, bool) {
+	if to, ok := o.Aliases[id]; ok {
+		return to, true
+	}
+	return id, HasModel(o.Models, id)
 }
 
 // HasModel reports whether id is one of models.

@@ -46,6 +46,15 @@ func invalidModelBody(model string) []byte {
 	return marshal(apiError{Object: "error", Message: "Invalid model: " + model, Type: "invalid_model", Code: codePtr("1500")})
 }
 
+// retiredBody is the 404 for a model id Mistral has retired (its
+// model-lifecycle page: "a retired model returns 404"). The body is the
+// emulator's reading of that page in Mistral's common envelope, not a
+// capture.
+func retiredBody(model string) []byte {
+	return marshal(apiError{Object: "error", Message: "Model " + model + " has been retired and is no longer available. See https://docs.mistral.ai/getting-started/models/",
+		Type: "invalid_model", Code: codePtr("1500"), RawStatusCode: http.StatusNotFound})
+}
+
 // toolCallIDBody is the 400 for a tool-call id that is not 9 alphanumerics.
 func toolCallIDBody(id string) []byte {
 	msg := "Tool call id was " + id + " but must be a-z, A-Z, 0-9, with a length of 9."
@@ -70,6 +79,8 @@ func kindStatus(kind string) int {
 		return http.StatusPaymentRequired
 	case emukit.KindTimeout:
 		return http.StatusGatewayTimeout
+	case emukit.KindModelRetired:
+		return http.StatusNotFound
 	}
 	return http.StatusBadRequest
 }
@@ -90,7 +101,7 @@ func statusKind(status int) string {
 }
 
 // faultError renders the error a failing fault set asks for.
-func (s *Server) faultError(f *emukit.Faults, requestID string) (int, []byte) {
+func (s *Server) faultError(f *emukit.Faults, requestID, model string) (int, []byte) {
 	status, kind := f.Status, f.ErrorKind
 	if status == 0 {
 		status = kindStatus(kind)
@@ -102,7 +113,9 @@ func (s *Server) faultError(f *emukit.Faults, requestID string) (int, []byte) {
 	case emukit.KindContextLength:
 		return status, contextBody(s.opts.ContextTokens+1, s.opts.ContextTokens)
 	case emukit.KindInvalidModel:
-		return status, invalidModelBody(s.opts.Models[0])
+		return status, invalidModelBody(model)
+	case emukit.KindModelRetired:
+		return status, retiredBody(model)
 	case emukit.KindAuth:
 		return status, unauthorizedBody(requestID)
 	case emukit.KindRateLimit:

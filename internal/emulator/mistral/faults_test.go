@@ -48,6 +48,8 @@ func TestFaults(t *testing.T) {
 		// error_kind alone picks its status.
 		{name: "kind_invalid_model", f: emukit.Faults{ErrorKind: emukit.KindInvalidModel}, body: plain, status: 400, events: -1},
 		{name: "kind_auth", f: emukit.Faults{ErrorKind: emukit.KindAuth}, body: plain, status: 401, events: -1},
+		// A retired model is Mistral's 404, naming the requested id.
+		{name: "kind_model_retired", f: emukit.Faults{ErrorKind: emukit.KindModelRetired}, body: plain, status: 404, events: -1},
 		// Delays do not change the transcript.
 		{name: "stream", f: emukit.Faults{FirstTokenDelay: emukit.Duration(20 * time.Millisecond), ChunkDelay: emukit.Duration(2 * time.Millisecond)}, body: plainSt, status: 200, events: -1},
 	}

@@ -17,7 +17,16 @@ import (
 const maxBody = 32 << 20
 
 // DefaultModels are the model ids served when Options.Models is empty.
-func DefaultModels() []string { return []string{"mistral-medium-2508", "mistral-medium-2505"} }
+func DefaultModels() []string {
+	return []string{"mistral-medium-2508", "mistral-medium-2505", "mistral-medium-3-5"}
+}
+
+// DefaultAliases are the moving names the Mistral API resolves (PROVIDERS.md
+// §0): "mistral-medium-latest" and "mistral-medium-3" now mean Medium 3.5,
+// and the answer names the model that served.
+func DefaultAliases() map[string]string {
+	return map[string]string{"mistral-medium-latest": "mistral-medium-3-5", "mistral-medium-3": "mistral-medium-3-5"}
+}
 
 // Server is the Mistral emulator: POST /v1/chat/completions, GET /v1/models
 // and the /_emulator/ control endpoints.
@@ -32,6 +41,9 @@ type Server struct {
 // initial faults are used as given: validate them first (Faults.Validate).
 func New(opts emukit.Options) *Server {
 	opts = opts.WithDefaults(DefaultModels())
+	if opts.Aliases == nil {
+		opts.Aliases = DefaultAliases()
+	}
 	s := &Server{opts: opts, ctl: opts.NewController(), mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST /v1/chat/completions", s.chat)
 	s.mux.HandleFunc("GET /v1/models", s.models)
@@ -60,7 +72,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.ctl.Fail(w, http.StatusUnauthorized, unauthorizedBody(fmt.Sprintf("%032x", seq)), 0)
 		return
 	case f.Fails():
-		status, b := s.faultError(&f, fmt.Sprintf("%032x", seq))
+		status, b := s.faultError(&f, fmt.Sprintf("%032x", seq), faultModel(v, s.opts.Models[0]))
 		s.ctl.Fail(w, status, b, f.RetryAfter)
 		return
 	case err != nil:
@@ -73,7 +85,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.ctl.Fail(w, http.StatusUnprocessableEntity, validationBody(details), 0)
 		return
 	}
-	if !emukit.HasModel(s.opts.Models, req.model) {
+	served, ok := s.opts.Resolve(req.model)
+	if !ok {
 		s.ctl.Fail(w, http.StatusBadRequest, invalidModelBody(req.model), 0)
 		return
 	}
@@ -86,7 +99,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.ctl.Fail(w, http.StatusBadRequest, contextBody(reply.PromptTokens, s.opts.ContextTokens), 0)
 		return
 	}
-	m := meta{id: fmt.Sprintf("cmpl-%032x", seq), created: s.opts.Now().Unix(), model: req.model}
+	m := meta{id: fmt.Sprintf("cmpl-%032x", seq), created: s.opts.Now().Unix(), model: served}
 	if req.stream {
 		s.stream(w, r, f, &m, &reply)
 		return
@@ -120,4 +133,15 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 			MaxContextLength: s.opts.ContextTokens, Type: "base"})
 	}
 	emukit.WriteJSON(w, http.StatusOK, marshal(list))
+}
+
+// faultModel is the model id a fault's error names: the request's, else
+// the emulator's first.
+func faultModel(v *fastjson.Value, def string) string {
+	if v != nil {
+		if m := v.GetStringBytes("model"); len(m) > 0 {
+			return string(m)
+		}
+	}
+	return def
 }

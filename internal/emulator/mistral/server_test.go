@@ -78,7 +78,7 @@ func TestChat(t *testing.T) {
 		// Unparseable JSON.
 		{"bad_json", key, `{"model":`, 422},
 		// An id the service does not serve.
-		{"invalid_model", key, `{"model":"mistral-medium-latest","messages":[{"role":"user","content":"hi"}]}`, 400},
+		{"invalid_model", key, `{"model":"mistral-medium-2404","messages":[{"role":"user","content":"hi"}]}`, 400},
 		// OpenAI-style tool-call ids are rejected with code 3280.
 		{"bad_tool_call_id", key, strings.ReplaceAll(toolResult, "abcDEF123", "call_0fypS1hVX"), 400},
 		// A prompt over the context window (200 tokens here).

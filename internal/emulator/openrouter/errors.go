@@ -53,6 +53,8 @@ func kindStatus(kind string) int {
 		return http.StatusServiceUnavailable
 	case emukit.KindServer:
 		return http.StatusBadGateway
+	case emukit.KindModelRetired:
+		return http.StatusNotFound
 	}
 	return http.StatusBadRequest
 }
@@ -95,7 +97,11 @@ func (s *Server) faultError(f *emukit.Faults) (int, []byte) {
 	case emukit.KindContextLength:
 		return status, contextBody(s.opts.ContextTokens, s.opts.ContextTokens+1, 0)
 	case emukit.KindInvalidModel:
-		return status, errorBody(status, "no-such-model is not a valid model ID", nil)
+		return status, errorBody(status, model+" is not a valid model ID", nil)
+	case emukit.KindModelRetired:
+		// A slug OpenRouter delisted, or one no provider currently serves
+		// (the emulator's reading of §6.4; not a capture).
+		return status, errorBody(status, "No endpoints found for "+model+".", nil)
 	case emukit.KindAuth:
 		return status, errorBody(status, "User not found.", nil)
 	case emukit.KindCredits:

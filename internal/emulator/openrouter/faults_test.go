@@ -46,6 +46,8 @@ func TestFaults(t *testing.T) {
 		{name: "timeout", f: emukit.Faults{ErrorKind: emukit.KindTimeout}, body: plain, status: 408, events: -1},
 		// Context length as a fault.
 		{name: "status_400", f: emukit.Faults{Status: 400}, body: plain, status: 400, events: -1},
+		// A delisted slug: OpenRouter's 404 envelope.
+		{name: "kind_model_retired", f: emukit.Faults{ErrorKind: emukit.KindModelRetired}, body: plain, status: 404, events: -1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -85,7 +85,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.ctl.Fail(w, http.StatusBadRequest, errorBody(http.StatusBadRequest, msg, nil), 0)
 		return
 	}
-	if !emukit.HasModel(s.opts.Models, req.model) {
+	served, ok := s.opts.Resolve(req.model)
+	if !ok {
 		s.ctl.Fail(w, http.StatusBadRequest, errorBody(http.StatusBadRequest, req.model+" is not a valid model ID", nil), 0)
 		return
 	}
@@ -95,7 +96,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	created := s.opts.Now().Unix()
-	m := meta{id: fmt.Sprintf("gen-%d-emu%017d", created, s.ctl.NextID()), created: created, model: req.model}
+	m := meta{id: fmt.Sprintf("gen-%d-emu%017d", created, s.ctl.NextID()), created: created, model: served}
 	w.Header().Set("X-Generation-Id", m.id)
 	if req.stream {
 		s.stream(w, r, f, &m, &reply)

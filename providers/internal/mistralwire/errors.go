@@ -32,9 +32,11 @@ func ClassifyError(provider string, status int, h http.Header, body []byte, now 
 	switch {
 	case status == http.StatusTooManyRequests && strings.Contains(lower, "capacity"):
 		e.Kind = gwerr.Overloaded
-	case status == http.StatusBadRequest && eb.Type == "invalid_model",
-		status == http.StatusBadRequest && strings.HasPrefix(lower, "invalid model"):
-		e.Code = "model_not_found"
+	case isModelUnavailable(status, eb.Type, lower):
+		// Retired (404), unknown (400 "Invalid model") or not in this
+		// account's tier (403 tier_not_allowed): the deployment cannot
+		// serve the model, whatever the client sent (PROVIDERS.md §0).
+		e.Kind, e.Code = gwerr.ModelUnavailable, "model_not_found"
 	case status == http.StatusBadRequest && isContextTooLong(lower):
 		e.Code = "context_length_exceeded"
 	case status == http.StatusBadRequest && eb.Type == "invalid_function_call":
@@ -44,6 +46,20 @@ func ClassifyError(provider string, status int, h http.Header, body []byte, now 
 		e.RetryAfter = oaicompat.RetryAfter(h, now, "ratelimitbysize-reset")
 	}
 	return e
+}
+
+// isModelUnavailable recognises Mistral's answers for a model this endpoint
+// does not serve. The chat URL is fixed, so a 404 can only mean the model.
+func isModelUnavailable(status int, typ, lower string) bool {
+	switch status {
+	case http.StatusNotFound:
+		return true
+	case http.StatusBadRequest:
+		return typ == "invalid_model" || strings.HasPrefix(lower, "invalid model")
+	case http.StatusForbidden:
+		return typ == "tier_not_allowed" || strings.Contains(lower, "not available in your subscription")
+	}
+	return false
 }
 
 // isContextTooLong recognises Mistral's context overflow message: "Prompt

@@ -48,9 +48,15 @@ func TestClassifyError(t *testing.T) {
 		// Context overflow gets OpenAI's code so clients recognise it.
 		{"400 context", 400, nil, `{"object":"error","message":"Prompt contains 40960 tokens and 0 draft tokens, too large for model with 32768 maximum context length","type":"invalid_request_message_error","param":null,"code":null}`,
 			want{Kind: gwerr.InvalidRequest, Code: "context_length_exceeded", Message: "mistral: Prompt contains 40960 tokens and 0 draft tokens, too large for model with 32768 maximum context length"}},
-		// A retired or unknown model id.
+		// An unknown model id: the deployment's fault, fail over.
 		{"400 model", 400, nil, `{"object":"error","message":"Invalid model: no-such-model","type":"invalid_model","param":null,"code":"1500"}`,
-			want{Kind: gwerr.InvalidRequest, Code: "model_not_found", Message: "mistral: Invalid model: no-such-model"}},
+			want{Kind: gwerr.ModelUnavailable, Code: "model_not_found", Message: "mistral: Invalid model: no-such-model"}},
+		// A retired id answers 404 (Mistral's model-lifecycle page).
+		{"404 retired", 404, nil, `{"object":"error","message":"Model mistral-medium-2508 has been retired","type":"invalid_model","param":null,"code":"1500","raw_status_code":404}`,
+			want{Kind: gwerr.ModelUnavailable, Code: "model_not_found", Message: "mistral: Model mistral-medium-2508 has been retired"}},
+		// A model outside the account's tier is unavailable at this deployment.
+		{"403 tier", 403, nil, `{"object":"error","message":"This model is not available in your subscription tier","type":"tier_not_allowed","param":null,"code":"1910","raw_status_code":403}`,
+			want{Kind: gwerr.ModelUnavailable, Code: "model_not_found", Message: "mistral: This model is not available in your subscription tier"}},
 		// The tool-call id rejection (should never happen after rewriting).
 		{"400 tool id", 400, nil, `{"object":"error","message":"Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9.","type":"invalid_function_call","param":null,"code":"3280","raw_status_code":400}`,
 			want{Kind: gwerr.InvalidRequest, Code: "invalid_function_call", Message: "mistral: Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9."}},

@@ -27,8 +27,10 @@ type StreamOptions struct {
 
 // Stream is a providers.Stream over an OpenAI-dialect SSE body.
 //
-// It ends with io.EOF only after both "[DONE]" and a finish reason; any
-// other end is an Upstream error. An in-band error is returned as its
+// It ends with io.EOF after a finish reason and a clean end of the body,
+// with or without "[DONE]" (some OpenAI-compatible servers and proxies omit
+// it; the client already holds the whole answer). A body that ends without
+// any finish reason, or is cut off, is an Upstream error. An in-band error is returned as its
 // classified error, wrapped with providers.WithUsage when the failing chunk
 // carried usage, and no event is produced for that chunk.
 type Stream struct {
@@ -119,12 +121,12 @@ func (s *Stream) fail(err error) {
 // endError classifies how the SSE body ended.
 func (s *Stream) endError(err error) error {
 	switch {
-	case err == io.EOF && s.sse.Done() && s.finished:
+	case err == io.EOF && s.finished:
 		return io.EOF
-	case err == io.EOF && s.sse.Done():
-		return gwerr.New(gwerr.Upstream, "%s stream ended without a finish reason", s.opts.Provider)
 	case err == io.EOF:
-		return gwerr.New(gwerr.Upstream, "%s stream ended without terminator", s.opts.Provider)
+		return gwerr.New(gwerr.Upstream, "%s closed the stream without a finish reason", s.opts.Provider)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return gwerr.Wrap(gwerr.Upstream, err, "%s closed the connection mid-stream", s.opts.Provider)
 	case errors.Is(err, ErrLineTooLong):
 		return gwerr.Wrap(gwerr.Upstream, err, "%s sent an oversized stream line", s.opts.Provider)
 	}
