@@ -119,13 +119,6 @@ func (m *meta) chunk(b []byte, delta func([]byte) []byte, finish string, r *emuk
 	return append(b, '}')
 }
 
-// promptFilterChunk is the OpenAI route's first chunk: no choices, only
-// the prompt's filter results.
-func (m *meta) promptFilterChunk() []byte {
-	b := append([]byte(`{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":`), safeResults...)
-	return append(b, "}]}"...)
-}
-
 // errorChunk is the mid-stream failure event: Azure's error envelope as a
 // data line, after which the stream ends.
 func errorChunk() []byte {
@@ -148,16 +141,17 @@ func filterReply(r *emukit.Reply) {
 	r.Finish = "content_filter"
 }
 
-// stream writes the SSE answer: (the OpenAI route's prompt-filter chunk,)
-// a role chunk, one chunk per word or one tool-call chunk, the last with
+// stream writes the SSE answer: a role chunk (on the OpenAI route with
+// the prompt's filter results), one chunk per word or one tool-call chunk, the last with
 // finish_reason and usage, then [DONE].
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, f emukit.Faults, m *meta, reply *emukit.Reply) {
 	cfg := &emukit.StreamConfig{InBandError: func(int) []byte { return errorChunk() }}
 	st := s.ctl.OpenStream(w, r, f, cfg)
-	if m.openai && !st.Send(m.promptFilterChunk()) {
-		return
-	}
 	b := m.chunk(nil, func(b []byte) []byte { return append(b, `{"role":"assistant","content":""}`...) }, "", reply, 0)
+	if m.openai {
+		// The prompt's filter verdict rides on the first chunk.
+		b = append(b[:len(b)-1], `,"prompt_filter_results":[{"prompt_index":0,"content_filter_results":`+safeResults+`}]}`...)
+	}
 	if !st.Send(b) {
 		return
 	}

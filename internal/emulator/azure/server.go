@@ -93,6 +93,8 @@ func NewWithConfig(opts emukit.Options, cfg Config) *Server {
 	s.mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.route(routeOpenAI))
 	s.mux.HandleFunc("POST /chat/completions", s.route(routeServerless))
 	s.mux.HandleFunc("POST /v1/chat/completions", s.route(routeServerless))
+	s.mux.HandleFunc("GET /info", s.info(routeServerless))
+	s.mux.HandleFunc("GET /models/info", s.info(routeModels))
 	s.mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.discovery)
 	s.mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.tokenEndpoint)
 	s.mux.HandleFunc("GET /_emulator/entra", s.entraStats)
@@ -129,6 +131,23 @@ func (s *Server) entraStats(w http.ResponseWriter, _ *http.Request) {
 		`,"tokens_issued":` + strconv.FormatInt(st.TokensIssued, 10) + `,"token_failures":` + strconv.FormatInt(st.TokenFailures, 10) +
 		`,"bearer_calls":` + strconv.FormatInt(st.BearerCalls, 10) + `,"expired_rejected":` + strconv.FormatInt(st.ExpiredRejected, 10) + `}`)
 	emukit.WriteJSON(w, http.StatusOK, b)
+}
+
+// info serves the model-info route (GET /info, GET /models/info): the
+// endpoint's model, its type and provider.
+func (s *Server) info(route string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if status, b := checkVersion(r, route); b != nil {
+			emukit.WriteJSON(w, status, b)
+			return
+		}
+		if b := s.authorize(r, route); b != nil {
+			emukit.WriteJSON(w, http.StatusUnauthorized, b)
+			return
+		}
+		emukit.WriteJSON(w, http.StatusOK, marshal(map[string]string{
+			"model_name": s.opts.Models[0], "model_type": "chat-completion", "model_provider_name": "MistralAI"}))
+	}
 }
 
 func (s *Server) route(name string) http.HandlerFunc {
