@@ -154,5 +154,10 @@ func authFailure(ctx context.Context, err error, secret string) error {
 		return err
 	}
 	msg := oaicompat.Sanitize(te.err.Error(), secret)
-	return &gwerr.Error{Kind: gwerr.Auth, Message: "azure: could not get an Entra ID token: " + msg, Err: errors.New("entra token")}
+	e := &gwerr.Error{Kind: gwerr.Auth, Message: "azure: could not get an Entra ID token: " + msg, Err: errors.New("entra token")}
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(te.err, &afe) && afe.RawResponse != nil {
+		e.Status = afe.RawResponse.StatusCode // the token endpoint's answer
+	}
+	return e
 }
