@@ -16,7 +16,7 @@ import (
 // Everything else is dropped rather than sent blindly, because Azure
 // answers unknown fields with an error by default (extra-parameters:
 // error): user, metadata, n, parallel_tool_calls, stream_options, a tool's
-// strict flag, names on non-tool messages, and the caller's unmodelled
+// strict flag, message names (Azure's message schemas have none), and the caller's unmodelled
 // fields except those the deployment lists in forward_fields. The
 // developer role becomes system, which Mistral models understand.
 //
@@ -42,7 +42,7 @@ func encodeRequest(dst []byte, req *llm.ChatRequest, model string, stream bool, 
 }
 
 // messages returns msgs ready for Azure: the developer role as system, no
-// names outside tool messages, tool-call ids rewritten when ids is set. It
+// names, tool-call ids rewritten when ids is set. It
 // copies only when something changes.
 func messages(msgs []llm.Message, ids *mistralwire.IDMap) []llm.Message {
 	if !needsRewrite(msgs, ids != nil) {
@@ -57,9 +57,7 @@ func messages(msgs []llm.Message, ids *mistralwire.IDMap) []llm.Message {
 		if m.Role == llm.RoleDeveloper {
 			m.Role = llm.RoleSystem
 		}
-		if m.Role != llm.RoleTool {
-			m.Name = ""
-		}
+		m.Name = ""
 		if ids != nil {
 			if m.ToolCallID != "" {
 				m.ToolCallID = ids.Rewrite(m.ToolCallID)
@@ -82,7 +80,7 @@ func messages(msgs []llm.Message, ids *mistralwire.IDMap) []llm.Message {
 func needsRewrite(msgs []llm.Message, rewriteIDs bool) bool {
 	for i := range msgs {
 		m := &msgs[i]
-		if m.Role == llm.RoleDeveloper || (m.Name != "" && m.Role != llm.RoleTool) {
+		if m.Role == llm.RoleDeveloper || m.Name != "" {
 			return true
 		}
 		if rewriteIDs && (m.ToolCallID != "" || len(m.ToolCalls) > 0) {
