@@ -7,10 +7,12 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/windrose-gw/windrose/internal/config"
 	emuazure "github.com/windrose-gw/windrose/internal/emulator/azure"
 	"github.com/windrose-gw/windrose/internal/emulator/emukit"
+	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/providers"
 	"github.com/windrose-gw/windrose/providers/internal/golden"
@@ -163,6 +165,48 @@ func TestExtraParameters(t *testing.T) {
 			}
 			if got := emu.Controller().Stats().Notes["last_extra_parameters"]; got != tt.header {
 				t.Errorf("extra-parameters = %q, want %q", got, tt.header)
+			}
+		})
+	}
+}
+
+// The emulator's error kinds, in Azure's shapes, map to the kinds the
+// executor acts on: retired and unknown deployments fail over
+// (ModelUnavailable), a filtered prompt stops (InvalidRequest,
+// content_filter), throttling waits for retry-after-ms.
+func TestEmulatorErrorKinds(t *testing.T) {
+	tests := []struct {
+		name, faults string
+		kind         gwerr.Kind
+		code         string
+		retryAfter   time.Duration
+	}{
+		// 404 DeploymentNotFound.
+		{"model retired", `{"error_kind":"model_retired"}`, gwerr.ModelUnavailable, "model_not_found", 0},
+		// 400 unknown_model.
+		{"invalid model", `{"error_kind":"invalid_model"}`, gwerr.ModelUnavailable, "model_not_found", 0},
+		// 400 content_filter with innererror.
+		{"content filter", `{"error_kind":"content_filter"}`, gwerr.InvalidRequest, "content_filter", 0},
+		// 429 with retry-after-ms.
+		{"rate limit", `{"status":429,"retry_after":2}`, gwerr.RateLimited, "", 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, emu := newAgainst(t, "")
+			var f emukit.Faults
+			if err := json.Unmarshal([]byte(tt.faults), &f); err != nil {
+				t.Fatal(err)
+			}
+			if err := emu.Controller().SetFaults(f); err != nil {
+				t.Fatal(err)
+			}
+			_, chatErr := p.Chat(context.Background(), &llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "hi"}}})
+			_, streamErr := p.ChatStream(context.Background(), &llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "hi"}}})
+			for name, err := range map[string]error{"chat": chatErr, "stream": streamErr} {
+				ge := gwerr.As(err)
+				if ge == nil || ge.Kind != tt.kind || ge.Code != tt.code || ge.RetryAfter != tt.retryAfter {
+					t.Errorf("%s: %v; want kind %v code %q retry %v", name, err, tt.kind, tt.code, tt.retryAfter)
+				}
 			}
 		})
 	}

@@ -230,6 +230,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, route string) {
 		s.ctl.Fail(w, http.StatusBadRequest, errorBody("BadRequest", "Invalid JSON in request body", ""), 0)
 		return
 	}
+	if v.Type() != fastjson.TypeObject {
+		s.ctl.Fail(w, http.StatusBadRequest, errorBody("BadRequest", "Request body must be a JSON object", ""), 0)
+		return
+	}
 	deployment, status, b := s.deployment(r, route, v)
 	if b != nil {
 		s.ctl.Fail(w, status, b, 0)

@@ -123,7 +123,10 @@ func (s *Stream) endError(err error) error {
 		return io.EOF
 	case err == io.EOF && s.sse.Done():
 		return gwerr.New(gwerr.Upstream, "%s stream ended without a finish reason", s.opts.Provider)
-	case err == io.EOF:
+	case err == io.EOF && s.ctx.Err() == nil:
+		// With the context done, the cut is ours (a deadline or a cancel,
+		// seen as EOF when the connection closes cleanly, as TLS can): the
+		// context check below classifies it.
 		return gwerr.New(gwerr.Upstream, "%s stream ended without terminator", s.opts.Provider)
 	case errors.Is(err, ErrLineTooLong):
 		return gwerr.Wrap(gwerr.Upstream, err, "%s sent an oversized stream line", s.opts.Provider)
