@@ -65,7 +65,7 @@ func classifyError(status int, h http.Header, body []byte, now time.Time, secret
 func retryAfter(h http.Header, now time.Time) time.Duration {
 	if v := strings.TrimSpace(h.Get("retry-after-ms")); v != "" {
 		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			return min(time.Duration(ms*float64(time.Millisecond)), time.Hour)
+			return capped(ms / 1000)
 		}
 	}
 	if d := oaicompat.RetryAfter(h, now); d > 0 {
@@ -90,12 +90,21 @@ func resetIn(v string) (time.Duration, bool) {
 		return 0, false
 	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 {
-		return min(time.Duration(f*float64(time.Second)), time.Hour), true
+		return capped(f), true
 	}
 	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
 		return min(d, time.Hour), true
 	}
 	return 0, false
+}
+
+// capped converts seconds to a wait of at most an hour (a longer hint is
+// a bug upstream), without overflowing on huge or infinite values.
+func capped(secs float64) time.Duration {
+	if secs >= time.Hour.Seconds() {
+		return time.Hour
+	}
+	return time.Duration(secs * float64(time.Second))
 }
 
 // exhausted reports whether a remaining-count header says the limit is

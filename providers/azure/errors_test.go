@@ -70,6 +70,9 @@ func TestClassifyError(t *testing.T) {
 		// Neither says it is exhausted: wait for the longer reset.
 		{"429 reset unknown", 429, map[string]string{"x-ratelimit-reset-requests": "250ms", "x-ratelimit-reset-tokens": "2"},
 			`{"error":{"code":"429","message":"Rate limit is exceeded."}}`, want{Kind: gwerr.RateLimited, RetryAfter: 2 * time.Second, Message: "azure: Rate limit is exceeded."}},
+		// An absurd hint is capped at an hour, never overflowed.
+		{"429 huge hint", 429, map[string]string{"retry-after-ms": "1e300"}, `{"error":{"code":"429","message":"Rate limit is exceeded."}}`,
+			want{Kind: gwerr.RateLimited, RetryAfter: time.Hour, Message: "azure: Rate limit is exceeded."}},
 		// Timeouts.
 		{"408", 408, nil, `{"error":{"code":"Timeout","message":"The operation was timeout."}}`, want{Kind: gwerr.Timeout, Message: "azure: The operation was timeout."}},
 		{"504", 504, nil, ``, want{Kind: gwerr.Timeout, Message: "azure: Gateway Timeout"}},

@@ -10,7 +10,7 @@ import (
 	"github.com/windrose-gw/windrose/providers"
 )
 
-func node(t *testing.T, src string) yaml.Node {
+func node(t testing.TB, src string) yaml.Node {
 	t.Helper()
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {

@@ -93,7 +93,7 @@ func TestEncodeLeavesRequestAlone(t *testing.T) {
 }
 
 // newAgainst builds a key-auth adapter against a fresh emulator.
-func newAgainst(t *testing.T, opts string) (providers.Provider, *emuazure.Server) {
+func newAgainst(t testing.TB, opts string) (providers.Provider, *emuazure.Server) {
 	t.Helper()
 	emu := emuazure.New(emukit.Options{APIKey: "k"})
 	srv := httptest.NewServer(emu)
