@@ -39,10 +39,10 @@ func classifyError(status int, h http.Header, body []byte, now time.Time, secret
 	lower := strings.ToLower(eb.Message)
 	switch {
 	case status == http.StatusNotFound:
-		e.Kind, e.Code = gwerr.ModelUnavailable, "model_not_found"
+		e.Kind, e.Code = gwerr.ModelUnavailable, gwerr.CodeModelUnavailable
 	case strings.EqualFold(code, "unknown_model") || strings.EqualFold(code, "DeploymentNotFound") ||
 		strings.EqualFold(code, "model_not_found"):
-		e.Kind, e.Code = gwerr.ModelUnavailable, "model_not_found"
+		e.Kind, e.Code = gwerr.ModelUnavailable, gwerr.CodeModelUnavailable
 	case strings.EqualFold(code, CodeContentFilter):
 		e.Kind, e.Code = gwerr.InvalidRequest, CodeContentFilter
 		if detail := filterDetail(body); detail != "" {

@@ -43,7 +43,7 @@ func TestClassifyError(t *testing.T) {
 		// The deployment name is unknown on the models route: this
 		// deployment's fault.
 		{"400 unknown model", 400, nil, `{"error":{"code":"unknown_model","message":"Unknown model: mistral-medium-2505","details":"Unknown model: mistral-medium-2505"}}`,
-			want{Kind: gwerr.ModelUnavailable, Code: "model_not_found", Message: "azure: Unknown model: mistral-medium-2505"}},
+			want{Kind: gwerr.ModelUnavailable, Code: gwerr.CodeModelUnavailable, Message: "azure: Unknown model: mistral-medium-2505"}},
 		// Extra parameters refused: the request's fault.
 		{"422 extra", 422, nil, `{"error":{"code":"Invalid input","message":"Extra parameters ['foo'] are not allowed"}}`,
 			want{Kind: gwerr.InvalidRequest, Message: "azure: Extra parameters ['foo'] are not allowed"}},
@@ -52,9 +52,9 @@ func TestClassifyError(t *testing.T) {
 		{"403", 403, nil, `{"error":{"code":"PermissionDenied","message":"Principal does not have access"}}`, want{Kind: gwerr.Auth, Message: "azure: Principal does not have access"}},
 		// Deployment not found (or retired): fail over, never a client 404.
 		{"404 deployment", 404, nil, `{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}`,
-			want{Kind: gwerr.ModelUnavailable, Code: "model_not_found", Message: "azure: The API deployment for this resource does not exist."}},
+			want{Kind: gwerr.ModelUnavailable, Code: gwerr.CodeModelUnavailable, Message: "azure: The API deployment for this resource does not exist."}},
 		// A bare 404 (a wrong route on this resource) is the same fault.
-		{"404 bare", 404, nil, `{"error":{"code":"404","message":"Resource not found"}}`, want{Kind: gwerr.ModelUnavailable, Code: "model_not_found", Message: "azure: Resource not found"}},
+		{"404 bare", 404, nil, `{"error":{"code":"404","message":"Resource not found"}}`, want{Kind: gwerr.ModelUnavailable, Code: gwerr.CodeModelUnavailable, Message: "azure: Resource not found"}},
 		// Throttling: retry-after-ms is the most precise hint and wins.
 		{"429 retry-after-ms", 429, map[string]string{"retry-after-ms": "1500", "Retry-After": "2"}, `{"error":{"code":"429","message":"Rate limit is exceeded. Try again in 2 seconds."}}`,
 			want{Kind: gwerr.RateLimited, RetryAfter: 1500 * time.Millisecond, Message: "azure: Rate limit is exceeded. Try again in 2 seconds."}},

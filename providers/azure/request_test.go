@@ -182,9 +182,9 @@ func TestEmulatorErrorKinds(t *testing.T) {
 		retryAfter   time.Duration
 	}{
 		// 404 DeploymentNotFound.
-		{"model retired", `{"error_kind":"model_retired"}`, gwerr.ModelUnavailable, "model_not_found", 0},
+		{"model retired", `{"error_kind":"model_retired"}`, gwerr.ModelUnavailable, gwerr.CodeModelUnavailable, 0},
 		// 400 unknown_model.
-		{"invalid model", `{"error_kind":"invalid_model"}`, gwerr.ModelUnavailable, "model_not_found", 0},
+		{"invalid model", `{"error_kind":"invalid_model"}`, gwerr.ModelUnavailable, gwerr.CodeModelUnavailable, 0},
 		// 400 content_filter with innererror.
 		{"content filter", `{"error_kind":"content_filter"}`, gwerr.InvalidRequest, "content_filter", 0},
 		// 429 with retry-after-ms.
