@@ -47,9 +47,14 @@ func newPipeline(s *settings, d config.Deployment, client *http.Client) (runtime
 		auth = runtime.NewBearerTokenPolicy(markedCredential{cred}, []string{s.scope},
 			&policy.BearerTokenOptions{InsecureAllowCredentialWithHTTP: allowHTTP})
 	}
+	// The shared client with redirects off (the pool is shared): an
+	// inference endpoint has no reason to redirect, and following one would
+	// carry the credential to the new target.
+	noRedirect := *client
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return runtime.NewPipeline(moduleName, moduleVersion, runtime.PipelineOptions{PerRetry: []policy.Policy{auth}},
 		&policy.ClientOptions{
-			Transport: client,
+			Transport: &noRedirect,
 			Retry:     policy.RetryOptions{MaxRetries: -1},
 			Telemetry: policy.TelemetryOptions{Disabled: true},
 		}), nil

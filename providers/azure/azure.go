@@ -58,7 +58,11 @@ func New(d config.Deployment, deps providers.Deps) (providers.Provider, error) {
 		return classifyError(status, h, body, now, a.secret)
 	}
 	// No key for the Endpoint: the pipeline's policy authenticates.
-	a.ep = oaicompat.NewEndpoint(s.url, "", header, &http.Client{Transport: pipelineTransport{pl}}, Kind, classify)
+	// Redirects are not followed here either (see newPipeline).
+	viaPipeline := &http.Client{Transport: pipelineTransport{pl}, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	a.ep = oaicompat.NewEndpoint(s.url, "", header, viaPipeline, Kind, classify)
 	return a, nil
 }
 

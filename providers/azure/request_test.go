@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,5 +211,25 @@ func TestEmulatorErrorKinds(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A redirect is answered, not followed: the key must not travel to
+// wherever a compromised or misconfigured endpoint points.
+func TestNoRedirect(t *testing.T) {
+	var hits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer target.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/models/chat/completions", http.StatusTemporaryRedirect)
+	}))
+	defer redirect.Close()
+	p, err := New(config.Deployment{Name: "az", Provider: Kind, Model: "m", BaseURL: redirect.URL, APIKey: "k"}, providers.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Chat(context.Background(), &llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "hi"}}})
+	if gwerr.KindOf(err) != gwerr.Upstream || hits.Load() != 0 {
+		t.Errorf("err %v, redirect target hit %d times; want Upstream and none", err, hits.Load())
 	}
 }
