@@ -27,11 +27,15 @@ func emulate(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&opts.ContextTokens, "context-tokens", 0, "context window in tokens (0: the provider's default)")
 	fs.Int64Var(&opts.Seed, "seed", 1, "seed for fault sampling")
 	faults := emukit.RegisterFlags(fs)
+	az := registerAzureFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	opts.Faults = *faults
 	h, err := emulator.New(*provider, opts)
+	if err == nil && *provider == "azure" {
+		h, err = az.handler(opts)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "windrose emulate: %v\n", err)
 		return 2
@@ -46,6 +50,14 @@ func emulate(args []string, stdout, stderr io.Writer) int {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "emulating %s on http://%s\n", *provider, ln.Addr())
+	if *provider == "azure" {
+		tlsSrv, err := az.serveTLS(h, stdout)
+		if err != nil {
+			fmt.Fprintf(stderr, "windrose emulate: %v\n", err)
+			return 1
+		}
+		defer tlsSrv.Close()
+	}
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

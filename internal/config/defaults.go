@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/windrose-gw/windrose/internal/region"
 )
 
@@ -95,11 +97,35 @@ func deriveGeo(d *Deployment) string {
 			return g
 		}
 	}
+	if d.Provider == "azure" {
+		// The deployment type (Global Standard, Data Zone) decides where an
+		// Azure deployment processes, not its resource's region.
+		if g, ok := region.AzureDeploymentGeo(optionValue(&d.Options, "deployment_type"), d.Region); ok {
+			if g == region.Unknown {
+				return ""
+			}
+			return g
+		}
+	}
 	g := region.Geo(d.Provider, d.Region)
 	if g == region.Unknown && (d.Region != "" || regionRequired(d.Provider)) {
 		return ""
 	}
 	return g
+}
+
+// optionValue returns the scalar value of key in an adapter's options
+// mapping, "" when absent. The adapter validates the block itself.
+func optionValue(n *yaml.Node, key string) string {
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.ScalarNode {
+			return n.Content[i+1].Value
+		}
+	}
+	return ""
 }
 
 // regionRequired reports whether a provider kind needs a region to build

@@ -188,3 +188,27 @@ func Matches(allowed []string, geo, region string) bool {
 	}
 	return false
 }
+
+// AzureDeploymentGeo returns the geo of an Azure AI Foundry deployment whose
+// type decides where it processes, whatever the resource's region:
+//
+//   - global_standard: anywhere, so Global (never "in the EU");
+//   - data_zone: inside the data zone of the resource's region, which Azure
+//     offers for the EU and the US only; a region outside both is Unknown;
+//   - regional (or empty): ok is false, the region's own geo applies.
+//
+// Type names match case-insensitively; "globalstandard", "global" and
+// "datazone" are accepted too.
+func AzureDeploymentGeo(deploymentType, region string) (geo string, ok bool) {
+	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(deploymentType), "-", "_")) {
+	case "global_standard", "globalstandard", "global":
+		return Global, true
+	case "data_zone", "datazone":
+		switch g := Geo("azure", region); g {
+		case EU, US:
+			return g, true
+		}
+		return Unknown, true
+	}
+	return "", false
+}

@@ -184,3 +184,45 @@ func TestKnownRegion(t *testing.T) {
 		})
 	}
 }
+
+// An Azure deployment's type overrides its region's geo, and a residency
+// rule then decides on that geo: a Data Zone EU deployment passes an eu
+// rule, a Global Standard one in the same region does not.
+func TestAzureDeploymentGeo(t *testing.T) {
+	tests := []struct {
+		name, typ, region string
+		wantGeo           string
+		wantOK            bool
+		euRule            bool // passes a residency rule [eu]
+	}{
+		// Regional: the region's geo applies (ok false).
+		{"regional", "regional", "swedencentral", "", false, true},
+		{"empty type", "", "swedencentral", "", false, true},
+		// Global Standard processes anywhere: never inside an eu rule.
+		{"global standard", "global_standard", "swedencentral", Global, true, false},
+		{"global standard spelled", "GlobalStandard", "eastus2", Global, true, false},
+		// Data Zone EU and US.
+		{"data zone eu", "data_zone", "swedencentral", EU, true, true},
+		{"data zone eu west europe", "DataZone", "West Europe", EU, true, true},
+		{"data zone us", "data-zone", "eastus2", US, true, false},
+		// There is no data zone for other places (London, Tokyo).
+		{"data zone uk", "data_zone", "uksouth", Unknown, true, false},
+		{"data zone japan", "data_zone", "japaneast", Unknown, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			geo, ok := AzureDeploymentGeo(tt.typ, tt.region)
+			if geo != tt.wantGeo || ok != tt.wantOK {
+				t.Fatalf("AzureDeploymentGeo(%q, %q) = %q, %v; want %q, %v", tt.typ, tt.region, geo, ok, tt.wantGeo, tt.wantOK)
+			}
+			if !ok {
+				geo = Geo("azure", tt.region)
+			}
+			// The rule names the geo only: an exact-region rule is a
+			// different question.
+			if got := Matches([]string{EU}, geo, ""); got != tt.euRule {
+				t.Errorf("eu rule on geo %q = %v, want %v", geo, got, tt.euRule)
+			}
+		})
+	}
+}

@@ -52,7 +52,7 @@ type IDMap struct {
 	rev map[string]string // Mistral id → caller id (rewritten ids only)
 }
 
-// rewrite returns the Mistral id for a caller id. Valid ids stay as they
+// Rewrite returns the Mistral id for a caller id. Valid ids stay as they
 // are; others are hashed. A hash that collides with another id of the same
 // request is re-salted, so two different caller ids never merge.
 func (m *IDMap) Rewrite(id string) string {
@@ -85,7 +85,7 @@ func (m *IDMap) taken(out, id string) bool {
 	return false
 }
 
-// restore maps an id from Mistral back to the caller's id. Ids the model
+// Restore maps an id from Mistral back to the caller's id. Ids the model
 // newly generated are not in the map and pass through.
 func (m *IDMap) Restore(id string) string {
 	if orig, ok := m.rev[id]; ok {

@@ -31,7 +31,7 @@ func toChatRequest(req *llm.ChatRequest, model string, ids *IDMap) (*chatRequest
 		N:                 req.N,
 		ParallelToolCalls: req.ParallelToolCalls,
 	}
-	reserveValidIDs(req.Messages, ids)
+	ids.Reserve(req.Messages)
 	out.Messages = make([]message, 0, len(req.Messages))
 	for i := range req.Messages {
 		m, err := toMessage(&req.Messages[i], ids)
@@ -54,9 +54,11 @@ func toChatRequest(req *llm.ChatRequest, model string, ids *IDMap) (*chatRequest
 	return out, nil
 }
 
-// reserveValidIDs registers the ids Mistral accepts as they are before any
-// id is hashed, so a hash can never collide with a caller's own valid id.
-func reserveValidIDs(msgs []llm.Message, ids *IDMap) {
+// Reserve registers the ids in msgs that Mistral accepts as they are, before
+// any id is hashed, so a hash can never collide with a caller's own valid
+// id. An adapter that rewrites a request's ids itself calls it once, before
+// the first Rewrite.
+func (ids *IDMap) Reserve(msgs []llm.Message) {
 	for i := range msgs {
 		for _, tc := range msgs[i].ToolCalls {
 			if validID(tc.ID) {

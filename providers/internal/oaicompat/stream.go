@@ -123,6 +123,10 @@ func (s *Stream) endError(err error) error {
 	switch {
 	case err == io.EOF && s.finished:
 		return io.EOF
+	case err == io.EOF && s.ctx.Err() != nil:
+		// With the context done, the cut is ours (a deadline or a cancel,
+		// seen as EOF when the connection closes cleanly, as TLS can): the
+		// context check below classifies it.
 	case err == io.EOF:
 		return gwerr.New(gwerr.Upstream, "%s closed the stream without a finish reason", s.opts.Provider)
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -120,3 +120,38 @@ func TestStreamMapsToolIDs(t *testing.T) {
 		t.Errorf("end = %v, want io.EOF", err)
 	}
 }
+
+// A body that ends cleanly (io.EOF, no [DONE]) after the request's
+// deadline passed is windrose's own cut: Timeout, not the provider's
+// Upstream failure. Over TLS a deadline-closed connection can read as a
+// clean EOF.
+func TestStreamEOFAfterDeadline(t *testing.T) {
+	tests := []struct {
+		name    string
+		expired bool
+		want    gwerr.Kind
+	}{
+		// The deadline passed: Timeout.
+		{"deadline passed", true, gwerr.Timeout},
+		// The context is live: the provider cut the stream.
+		{"context live", false, gwerr.Upstream},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tt.expired {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, time.Now().Add(-time.Second))
+				defer cancel()
+			}
+			body := "data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"finish_reason\":null}]}\n\n"
+			s := NewStream(ctx, io.NopCloser(strings.NewReader(body)), StreamOptions{Provider: "test"})
+			if _, err := s.Next(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Next(); gwerr.KindOf(err) != tt.want {
+				t.Errorf("end = %v, want kind %v", err, tt.want)
+			}
+		})
+	}
+}
