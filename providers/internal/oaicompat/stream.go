@@ -23,12 +23,38 @@ type StreamOptions struct {
 	Classify func(*InBandError) *gwerr.Error
 	// MaxLine caps one SSE line (DefaultMaxLine when 0).
 	MaxLine int
+	// Events, when set, sees each SSE event's "event:" field and data
+	// before the chunk parser, for providers that frame streams with named
+	// events (watsonx, PROVIDERS.md §5.6), and says what to do with it.
+	Events func(event, data []byte) (EventAction, error)
+	// NoDone: the provider sends no "[DONE]". The stream's proper end is
+	// then a chunk with usage at or after the finish reason, or an
+	// EventEnd, followed by the end of the body.
+	NoDone bool
 }
+
+// EventAction is what StreamOptions.Events decided for one SSE event.
+type EventAction int
+
+// Event actions.
+const (
+	// EventChunk: parse the data as a chat.completion.chunk.
+	EventChunk EventAction = iota
+	// EventSkip: ignore the event.
+	EventSkip
+	// EventEnd: the provider's end-of-stream marker; the stream ends with
+	// io.EOF if a finish reason was seen, else with an Upstream error.
+	EventEnd
+	// EventFail: the event reports a failure; the stream ends with the
+	// error Events returned.
+	EventFail
+)
 
 // Stream is a providers.Stream over an OpenAI-dialect SSE body.
 //
-// It ends with io.EOF only after both "[DONE]" and a finish reason; any
-// other end is an Upstream error. An in-band error is returned as its
+// It ends with io.EOF only after both "[DONE]" (or, with NoDone or Events,
+// the provider's own end marker) and a finish reason; any other end is an
+// Upstream error. An in-band error is returned as its
 // classified error, wrapped with providers.WithUsage when the failing chunk
 // carried usage, and no event is produced for that chunk.
 type Stream struct {
@@ -41,6 +67,7 @@ type Stream struct {
 	src    notifyReader // body, as the SSE reader sees it
 
 	finished bool  // some chunk carried a finish reason
+	ended    bool  // the provider's end marker (NoDone usage chunk or EventEnd) was seen
 	err      error // sticky: once the stream failed or ended it stays so
 	closed   atomic.Bool
 	once     sync.Once
@@ -86,6 +113,19 @@ func (s *Stream) Next() (*llm.StreamEvent, error) {
 			s.fail(s.endError(err))
 			break
 		}
+		if s.opts.Events != nil {
+			switch act, evErr := s.opts.Events(s.sse.Event(), data); act {
+			case EventSkip:
+				continue
+			case EventEnd:
+				s.ended = true
+				s.fail(s.endError(io.EOF))
+				continue
+			case EventFail:
+				s.fail(evErr)
+				continue
+			}
+		}
 		info, err := s.parser.Parse(data, &s.ev)
 		if err != nil {
 			s.fail(gwerr.Wrap(gwerr.Upstream, err, "%s sent a malformed stream chunk", s.opts.Provider))
@@ -96,6 +136,9 @@ func (s *Stream) Next() (*llm.StreamEvent, error) {
 			break
 		}
 		s.finished = s.finished || info.Finished
+		if s.opts.NoDone && s.finished && s.ev.Usage != nil {
+			s.ended = true
+		}
 		if len(s.ev.Deltas) == 0 && s.ev.Usage == nil {
 			continue // nothing for the caller (an empty keep-alive chunk)
 		}
@@ -119,9 +162,9 @@ func (s *Stream) fail(err error) {
 // endError classifies how the SSE body ended.
 func (s *Stream) endError(err error) error {
 	switch {
-	case err == io.EOF && s.sse.Done() && s.finished:
+	case err == io.EOF && (s.sse.Done() || s.ended) && s.finished:
 		return io.EOF
-	case err == io.EOF && s.sse.Done():
+	case err == io.EOF && (s.sse.Done() || s.ended):
 		return gwerr.New(gwerr.Upstream, "%s stream ended without a finish reason", s.opts.Provider)
 	case err == io.EOF:
 		return gwerr.New(gwerr.Upstream, "%s stream ended without terminator", s.opts.Provider)
