@@ -37,16 +37,25 @@ models:
         model: mistralai/mistral-medium-3.1
         base_url: ${EMU_OPENROUTER_URL}
         api_key: ${EMU_API_KEY}
+      - name: watsonx
+        provider: watsonx
+        model: mistralai/mistral-medium-2505
+        region: eu-de
+        base_url: ${EMU_WATSONX_URL}
+        api_key: ${EMU_API_KEY}
+        options:
+          project_id: 00000000-0000-4000-8000-00000000e2e0
+          iam_url: ${EMU_WATSONX_URL}
 `
 
 // model is the alias clients ask for in twoDeployments.
 const model = "mistral-medium"
 
 // providerOf maps each deployment of twoDeployments to its provider.
-var providerOf = map[string]string{"mistral": "mistral", "openrouter": "openrouter"}
+var providerOf = map[string]string{"mistral": "mistral", "openrouter": "openrouter", "watsonx": "watsonx"}
 
 // deployments lists twoDeployments' deployments in a fixed order.
-var deployments = []string{"mistral", "openrouter"}
+var deployments = []string{"mistral", "openrouter", "watsonx"}
 
 // requestTimeout bounds every SDK call: a gateway bug shows as a failure,
 // never as a test that hangs until the global timeout.
@@ -187,6 +196,7 @@ func TestChatCompletion(t *testing.T) {
 		// Each adapter's response translation, on its own.
 		{name: "mistral", pin: "mistral"},
 		{name: "openrouter", pin: "openrouter"},
+		{name: "watsonx", pin: "watsonx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
