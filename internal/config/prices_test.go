@@ -26,8 +26,8 @@ func TestBuiltinPrices(t *testing.T) {
 		{"vertex", "mistral-medium-3", medium, true},
 		// A pinned Vertex version falls back to the model's row.
 		{"vertex", "mistral-medium-3@001", medium, true},
-		// watsonx's price was not found: unknown, not zero.
-		{"watsonx", "mistralai/mistral-medium-2505", Price{}, false},
+		// watsonx: IBM's resource-unit rate converted to USD per 1M tokens.
+		{"watsonx", "mistralai/mistral-medium-2505", Price{InputPerMTok: 3.00, OutputPerMTok: 10.00}, true},
 		// The same id at another provider is not the same price.
 		{"bedrock", "mistral-medium-2508", Price{}, false},
 	}
@@ -42,8 +42,8 @@ func TestBuiltinPrices(t *testing.T) {
 			}
 		})
 	}
-	if tbl.Len() != 6 {
-		t.Errorf("Len() = %d, want 6", tbl.Len())
+	if tbl.Len() != 7 {
+		t.Errorf("Len() = %d, want 7", tbl.Len())
 	}
 }
 
