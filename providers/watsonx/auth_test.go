@@ -231,3 +231,37 @@ func TestIAMHungTokenServiceHonoursDeadline(t *testing.T) {
 		t.Errorf("returned after %v, want about the deadline", d)
 	}
 }
+
+// Many calls that all hit the same expired token swap the authenticator
+// once and fetch one new token between them.
+func TestIAMConcurrentExpiryOneRefetch(t *testing.T) {
+	emu, root := iamEmulator(t, watsonx.IAM{TokenLifetime: emukit.Duration(150 * time.Millisecond),
+		AdvertisedLifetime: emukit.Duration(time.Hour)})
+	p := newAdapter(t, root, emulatorKey)
+	if _, err := p.Chat(ctxFor(t, 10*time.Second), hello()); err != nil {
+		t.Fatal(err)
+	}
+	emu.SetIAM(watsonx.IAM{}) // the next token is honest and long-lived
+	time.Sleep(200 * time.Millisecond)
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := p.Chat(ctxFor(t, 10*time.Second), hello())
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := emu.IAMStats(); st.TokenRequests != 2 || st.LastToken != 2 {
+		t.Errorf("stats = %+v, want exactly one refetch for %d calls", st, n)
+	}
+}
