@@ -3,6 +3,7 @@ module github.com/windrose-gw/windrose
 go 1.26.0
 
 require (
+	github.com/IBM/go-sdk-core/v5 v5.25.3
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/google/go-cmp v0.7.0
 	github.com/openai/openai-go/v3 v3.98.0
@@ -14,7 +15,6 @@ require (
 )
 
 require (
-	github.com/IBM/go-sdk-core/v5 v5.25.3 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/coder/websocket v1.8.15 // indirect
