@@ -148,20 +148,20 @@ func TestIAMNeverSendsExpiredToken(t *testing.T) {
 }
 
 // A token the service rejects as expired (IAM promised an hour, the token
-// lasted 150ms) is fetched anew once and the request succeeds, streamed or
+// lasted 300ms) is fetched anew once and the request succeeds, streamed or
 // not.
 func TestIAMExpiredTokenRefetchedOnce(t *testing.T) {
-	emu, root := iamEmulator(t, watsonx.IAM{TokenLifetime: emukit.Duration(150 * time.Millisecond),
+	emu, root := iamEmulator(t, watsonx.IAM{TokenLifetime: emukit.Duration(300 * time.Millisecond),
 		AdvertisedLifetime: emukit.Duration(time.Hour)})
 	p := newAdapter(t, root, emulatorKey)
 	if _, err := p.Chat(ctxFor(t, 10*time.Second), hello()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(350 * time.Millisecond)
 	if _, err := p.Chat(ctxFor(t, 10*time.Second), hello()); err != nil {
 		t.Fatalf("after expiry: %v", err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(350 * time.Millisecond)
 	s, err := p.ChatStream(ctxFor(t, 10*time.Second), hello())
 	if err != nil {
 		t.Fatalf("stream after expiry: %v", err)
@@ -235,14 +235,14 @@ func TestIAMHungTokenServiceHonoursDeadline(t *testing.T) {
 // Many calls that all hit the same expired token swap the authenticator
 // once and fetch one new token between them.
 func TestIAMConcurrentExpiryOneRefetch(t *testing.T) {
-	emu, root := iamEmulator(t, watsonx.IAM{TokenLifetime: emukit.Duration(150 * time.Millisecond),
+	emu, root := iamEmulator(t, watsonx.IAM{TokenLifetime: emukit.Duration(300 * time.Millisecond),
 		AdvertisedLifetime: emukit.Duration(time.Hour)})
 	p := newAdapter(t, root, emulatorKey)
 	if _, err := p.Chat(ctxFor(t, 10*time.Second), hello()); err != nil {
 		t.Fatal(err)
 	}
 	emu.SetIAM(watsonx.IAM{}) // the next token is honest and long-lived
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(350 * time.Millisecond)
 	const n = 16
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
