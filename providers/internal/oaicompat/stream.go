@@ -54,9 +54,9 @@ const (
 //
 // It ends with io.EOF only after both "[DONE]" (or, with NoDone or Events,
 // the provider's own end marker) and a finish reason; any other end is an
-// Upstream error. An in-band error is returned as its
-// classified error, wrapped with providers.WithUsage when the failing chunk
-// carried usage, and no event is produced for that chunk.
+// Upstream error. An in-band error is returned as its classified error,
+// wrapped with providers.WithUsage when the failing chunk carried usage, and
+// no event is produced for that chunk.
 type Stream struct {
 	ctx    context.Context
 	body   io.ReadCloser
@@ -122,6 +122,9 @@ func (s *Stream) Next() (*llm.StreamEvent, error) {
 				s.fail(s.endError(io.EOF))
 				continue
 			case EventFail:
+				if evErr == nil {
+					evErr = gwerr.New(gwerr.Upstream, "%s reported a failure mid-stream", s.opts.Provider)
+				}
 				s.fail(evErr)
 				continue
 			}
