@@ -77,9 +77,43 @@ type Adapter struct {
 //	  version: "2026-08-11"        # optional
 //	  iam_url: https://iam.cloud.ibm.com   # optional
 func New(d config.Deployment, deps providers.Deps) (providers.Provider, error) {
+	opts, base, err := validate(d)
+	if err != nil {
+		return nil, err
+	}
+	client := deps.HTTPClient
+	if client == nil {
+		client = oaicompat.DefaultHTTPClient()
+	}
+	tk, err := newTokens(d.APIKey.Value(), opts.IAMURL, client)
+	if err != nil {
+		return nil, err
+	}
+	q := "?version=" + url.QueryEscape(opts.Version)
+	a := &Adapter{
+		chatURL:    oaicompat.JoinURL(base, chatPath) + q,
+		streamURL:  oaicompat.JoinURL(base, streamPath) + q,
+		model:      d.Model,
+		scope:      scope{projectID: opts.ProjectID, spaceID: opts.SpaceID},
+		mistralIDs: strings.HasPrefix(d.Model, "mistralai/"),
+		tokens:     tk,
+		client:     client,
+		secret:     d.APIKey.Value(),
+		now:        time.Now,
+	}
+	if opts.MistralToolIDs != nil {
+		a.mistralIDs = *opts.MistralToolIDs
+	}
+	return a, nil
+}
+
+// validate decodes d's options strictly, fills their defaults and checks
+// the deployment, reporting every problem at once with its field. It
+// returns the chat host's base URL too.
+func validate(d config.Deployment) (options, string, error) {
 	var opts options
 	if err := config.DecodeOptions(d.Options, &opts); err != nil {
-		return nil, err
+		return opts, "", err
 	}
 	var errs []error
 	if d.Model == "" {
@@ -113,33 +147,7 @@ func New(d config.Deployment, deps providers.Deps) (providers.Provider, error) {
 	} else if err := oaicompat.ValidateBaseURL(base); err != nil {
 		errs = append(errs, err)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	client := deps.HTTPClient
-	if client == nil {
-		client = oaicompat.DefaultHTTPClient()
-	}
-	tk, err := newTokens(d.APIKey.Value(), opts.IAMURL, client)
-	if err != nil {
-		return nil, err
-	}
-	q := "?version=" + url.QueryEscape(opts.Version)
-	a := &Adapter{
-		chatURL:    oaicompat.JoinURL(base, chatPath) + q,
-		streamURL:  oaicompat.JoinURL(base, streamPath) + q,
-		model:      d.Model,
-		scope:      scope{projectID: opts.ProjectID, spaceID: opts.SpaceID},
-		mistralIDs: strings.HasPrefix(d.Model, "mistralai/"),
-		tokens:     tk,
-		client:     client,
-		secret:     d.APIKey.Value(),
-		now:        time.Now,
-	}
-	if opts.MistralToolIDs != nil {
-		a.mistralIDs = *opts.MistralToolIDs
-	}
-	return a, nil
+	return opts, base, errors.Join(errs...)
 }
 
 // encode builds the body and the id map to restore tool-call ids with.
