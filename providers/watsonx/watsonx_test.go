@@ -32,6 +32,8 @@ func TestNewValidation(t *testing.T) {
 		{"space", nil, "space_id: s", ""},
 		// Every option set.
 		{"all", nil, "space_id: s\nversion: \"2025-02-11\"\niam_url: https://private.iam.cloud.ibm.com/identity/token\nmistral_tool_ids: false", ""},
+		// An unquoted date is still the version string, not a YAML timestamp.
+		{"unquoted version", nil, "project_id: p\nversion: 2025-02-11", ""},
 		// Neither project nor space.
 		{"neither", nil, "version: \"2025-02-11\"", "options.project_id"},
 		// Both.
