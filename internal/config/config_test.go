@@ -306,6 +306,7 @@ func TestDemoConfig(t *testing.T) {
 		"WINDROSE_DEMO_MISTRAL_URL":    "http://127.0.0.1:7001",
 		"WINDROSE_DEMO_OPENROUTER_URL": "http://127.0.0.1:7002",
 		"WINDROSE_DEMO_AZURE_URL":      "http://127.0.0.1:7003",
+		"WINDROSE_DEMO_WATSONX_URL":    "http://127.0.0.1:7005",
 	}
 	c, err := Load("../../config/demo.yaml", func(k string) string { return env[k] })
 	if err != nil {
@@ -320,6 +321,7 @@ func TestDemoConfig(t *testing.T) {
 		{"mistral", "mistral", "mistral-medium-2508", "http://127.0.0.1:7001", "eu", "emulator-key"},
 		{"openrouter", "openrouter", "mistralai/mistral-medium-3.1", "http://127.0.0.1:7002", "global", "emulator-key"},
 		{"azure", "azure", "mistral-medium-2505", "http://127.0.0.1:7003", "eu", "emulator-key"},
+		{"watsonx", "watsonx", "mistralai/mistral-medium-2505", "http://127.0.0.1:7005", "eu", "emulator-key"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("demo deployments (-want +got):\n%s", diff)

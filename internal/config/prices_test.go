@@ -26,8 +26,8 @@ func TestBuiltinPrices(t *testing.T) {
 		{"vertex", "mistral-medium-3", medium, true},
 		// A pinned Vertex version falls back to the model's row.
 		{"vertex", "mistral-medium-3@001", medium, true},
-		// watsonx's price was not found: unknown, not zero.
-		{"watsonx", "mistralai/mistral-medium-2505", Price{}, false},
+		// watsonx: IBM's resource-unit rate converted to USD per 1M tokens.
+		{"watsonx", "mistralai/mistral-medium-2505", Price{InputPerMTok: 3.00, OutputPerMTok: 10.00}, true},
 		// Medium 3.5 on the Mistral API, and the moving name that means it there.
 		{"mistral", "mistral-medium-3-5", Price{InputPerMTok: 1.50, OutputPerMTok: 7.50}, true},
 		{"mistral", "mistral-medium-3", Price{InputPerMTok: 1.50, OutputPerMTok: 7.50}, true},
@@ -47,8 +47,8 @@ func TestBuiltinPrices(t *testing.T) {
 			}
 		})
 	}
-	if tbl.Len() != 9 {
-		t.Errorf("Len() = %d, want 9", tbl.Len())
+	if tbl.Len() != 10 {
+		t.Errorf("Len() = %d, want 10", tbl.Len())
 	}
 }
 

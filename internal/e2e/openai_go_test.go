@@ -43,16 +43,25 @@ models:
         region: swedencentral
         base_url: ${EMU_AZURE_URL}
         api_key: ${EMU_API_KEY}
+      - name: watsonx
+        provider: watsonx
+        model: mistralai/mistral-medium-2505
+        region: eu-de
+        base_url: ${EMU_WATSONX_URL}
+        api_key: ${EMU_API_KEY}
+        options:
+          project_id: 00000000-0000-4000-8000-00000000e2e0
+          iam_url: ${EMU_WATSONX_URL}
 `
 
 // model is the alias clients ask for in twoDeployments.
 const model = "mistral-medium"
 
 // providerOf maps each deployment of twoDeployments to its provider.
-var providerOf = map[string]string{"mistral": "mistral", "openrouter": "openrouter", "azure": "azure"}
+var providerOf = map[string]string{"mistral": "mistral", "openrouter": "openrouter", "azure": "azure", "watsonx": "watsonx"}
 
 // deployments lists twoDeployments' deployments in a fixed order.
-var deployments = []string{"mistral", "openrouter", "azure"}
+var deployments = []string{"mistral", "openrouter", "azure", "watsonx"}
 
 // requestTimeout bounds every SDK call: a gateway bug shows as a failure,
 // never as a test that hangs until the global timeout.
@@ -194,6 +203,7 @@ func TestChatCompletion(t *testing.T) {
 		{name: "mistral", pin: "mistral"},
 		{name: "openrouter", pin: "openrouter"},
 		{name: "azure", pin: "azure"},
+		{name: "watsonx", pin: "watsonx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/windrose-gw/windrose/internal/emulator/emukit"
 	"github.com/windrose-gw/windrose/internal/emulator/mistral"
 	"github.com/windrose-gw/windrose/internal/emulator/openrouter"
+	"github.com/windrose-gw/windrose/internal/emulator/watsonx"
 )
 
 // constructors maps each provider that has an emulator to its constructor.
@@ -21,6 +22,7 @@ func constructors() map[string]func(emukit.Options) http.Handler {
 		"mistral":    func(o emukit.Options) http.Handler { return mistral.New(o) },
 		"openrouter": func(o emukit.Options) http.Handler { return openrouter.New(o) },
 		"azure":      func(o emukit.Options) http.Handler { return azure.New(o) },
+		"watsonx":    func(o emukit.Options) http.Handler { return watsonx.New(o) },
 	}
 }
 

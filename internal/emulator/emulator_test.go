@@ -10,7 +10,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
-	if diff := cmp.Diff([]string{"azure", "mistral", "openrouter"}, Names()); diff != "" {
+	if diff := cmp.Diff([]string{"azure", "mistral", "openrouter", "watsonx"}, Names()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -26,6 +26,7 @@ func TestNew(t *testing.T) {
 		{"mistral", "mistral", emukit.Options{}, "/v1/models"},
 		{"openrouter", "openrouter", emukit.Options{}, "/api/v1/models"},
 		{"azure", "azure", emukit.Options{}, "/info"},
+		{"watsonx", "watsonx", emukit.Options{}, "/ml/v1/foundation_model_specs?version=2026-08-11"},
 		// An unknown provider is an error naming the known ones.
 		{"unknown", "bedrock-typo", emukit.Options{}, ""},
 		// Invalid initial faults are refused, not served.

@@ -58,13 +58,13 @@ models:
 func TestUnknownProviderKind(t *testing.T) {
 	cfg, err := config.Parse([]byte(`models:
   - name: m
-    deployments: [{name: d, provider: watsonx, model: x, region: eu-de, api_key: k}]
+    deployments: [{name: d, provider: bedrock, model: x, region: eu-west-1, api_key: k}]
 `), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = gateway.New(cfg, gateway.Options{Providers: all.Registry()})
-	if err == nil || !strings.Contains(err.Error(), `unknown provider "watsonx"`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown provider "bedrock"`) {
 		t.Fatalf("err = %v", err)
 	}
 }

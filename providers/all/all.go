@@ -8,6 +8,7 @@ import (
 	"github.com/windrose-gw/windrose/providers/mistral"
 	"github.com/windrose-gw/windrose/providers/openai"
 	"github.com/windrose-gw/windrose/providers/openrouter"
+	"github.com/windrose-gw/windrose/providers/watsonx"
 )
 
 // Registry returns a new registry with every built-in kind registered.
@@ -17,5 +18,6 @@ func Registry() *providers.Registry {
 	r.Register(openrouter.Kind, openrouter.New)
 	r.Register(openai.Kind, openai.New)
 	r.Register(azure.Kind, azure.New)
+	r.Register(watsonx.Kind, watsonx.New)
 	return r
 }

@@ -48,6 +48,9 @@ func testErrors(t *testing.T, h Harness) {
 			p := e.p
 			if tt.wrongKey {
 				p = h.New(t, e.root, "definitely-wrong-key")
+				if h.Caps.WrongKeyStatus != 0 {
+					tt.status = h.Caps.WrongKeyStatus
+				}
 			}
 			if tt.faults != "" {
 				e.faults(tt.faults)

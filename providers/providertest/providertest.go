@@ -27,6 +27,9 @@ type Capabilities struct {
 	InBandErrors bool
 	// StreamUsage: a stream reports usage without being asked.
 	StreamUsage bool
+	// WrongKeyStatus is the upstream status a wrong credential yields, when
+	// not 401 (watsonx's IAM answers an unknown API key with 400).
+	WrongKeyStatus int
 }
 
 // Harness describes one adapter under test.

@@ -221,7 +221,8 @@ func inBandError(v *fastjson.Value, ev *llm.StreamEvent) *InBandError {
 }
 
 // NormalizeFinish maps a provider's finish reason to OpenAI's vocabulary.
-// Mistral's model_length is length. An unknown non-empty value is treated as
+// Mistral's model_length and watsonx's time_limit are length, watsonx's
+// cancelled is error. An unknown non-empty value is treated as
 // stop: the generation did end, and inventing an error would discard it.
 func NormalizeFinish(b []byte) llm.FinishReason {
 	switch string(b) {
@@ -229,13 +230,16 @@ func NormalizeFinish(b []byte) llm.FinishReason {
 		return llm.FinishNone
 	case "stop", "end_turn", "stop_sequence", "eos":
 		return llm.FinishStop
-	case "length", "model_length", "max_tokens":
+	case "length", "model_length", "max_tokens", "time_limit":
+		// watsonx's time_limit: the request's time_limit cut the answer
+		// short, as a token limit would.
 		return llm.FinishLength
 	case "tool_calls", "function_call", "tool_use":
 		return llm.FinishToolCalls
 	case "content_filter":
 		return llm.FinishContentFilter
-	case "error":
+	case "error", "cancelled":
+		// watsonx's cancelled: the generation was abandoned upstream.
 		return llm.FinishError
 	}
 	return llm.FinishStop

@@ -23,13 +23,39 @@ type StreamOptions struct {
 	Classify func(*InBandError) *gwerr.Error
 	// MaxLine caps one SSE line (DefaultMaxLine when 0).
 	MaxLine int
+	// Events, when set, sees each SSE event's "event:" field and data
+	// before the chunk parser, for providers that frame streams with named
+	// events (watsonx, PROVIDERS.md §5.6), and says what to do with it.
+	Events func(event, data []byte) (EventAction, error)
+	// NoDone: the provider sends no "[DONE]". The stream's proper end is
+	// then a chunk with usage at or after the finish reason, or an
+	// EventEnd, followed by the end of the body.
+	NoDone bool
 }
+
+// EventAction is what StreamOptions.Events decided for one SSE event.
+type EventAction int
+
+// Event actions.
+const (
+	// EventChunk: parse the data as a chat.completion.chunk.
+	EventChunk EventAction = iota
+	// EventSkip: ignore the event.
+	EventSkip
+	// EventEnd: the provider's end-of-stream marker; the stream ends with
+	// io.EOF if a finish reason was seen, else with an Upstream error.
+	EventEnd
+	// EventFail: the event reports a failure; the stream ends with the
+	// error Events returned.
+	EventFail
+)
 
 // Stream is a providers.Stream over an OpenAI-dialect SSE body.
 //
 // It ends with io.EOF after a finish reason and a clean end of the body,
 // with or without "[DONE]" (some OpenAI-compatible servers and proxies omit
-// it; the client already holds the whole answer). A body that ends without
+// it; the client already holds the whole answer), or at the provider's own
+// end marker (NoDone, Events) after a finish reason. A body that ends without
 // any finish reason, or is cut off, is an Upstream error. An in-band error is returned as its
 // classified error, wrapped with providers.WithUsage when the failing chunk
 // carried usage, and no event is produced for that chunk.
@@ -43,6 +69,7 @@ type Stream struct {
 	src    notifyReader // body, as the SSE reader sees it
 
 	finished bool  // some chunk carried a finish reason
+	ended    bool  // the provider's end marker (NoDone usage chunk or EventEnd) was seen
 	err      error // sticky: once the stream failed or ended it stays so
 	closed   atomic.Bool
 	once     sync.Once
@@ -88,6 +115,22 @@ func (s *Stream) Next() (*llm.StreamEvent, error) {
 			s.fail(s.endError(err))
 			break
 		}
+		if s.opts.Events != nil {
+			switch act, evErr := s.opts.Events(s.sse.Event(), data); act {
+			case EventSkip:
+				continue
+			case EventEnd:
+				s.ended = true
+				s.fail(s.endError(io.EOF))
+				continue
+			case EventFail:
+				if evErr == nil {
+					evErr = gwerr.New(gwerr.Upstream, "%s reported a failure mid-stream", s.opts.Provider)
+				}
+				s.fail(evErr)
+				continue
+			}
+		}
 		info, err := s.parser.Parse(data, &s.ev)
 		if err != nil {
 			s.fail(gwerr.Wrap(gwerr.Upstream, err, "%s sent a malformed stream chunk", s.opts.Provider))
@@ -98,6 +141,9 @@ func (s *Stream) Next() (*llm.StreamEvent, error) {
 			break
 		}
 		s.finished = s.finished || info.Finished
+		if s.opts.NoDone && s.finished && s.ev.Usage != nil {
+			s.ended = true
+		}
 		if len(s.ev.Deltas) == 0 && s.ev.Usage == nil {
 			continue // nothing for the caller (an empty keep-alive chunk)
 		}
