@@ -45,14 +45,19 @@ func TestStreamEventsAndNoDone(t *testing.T) {
 		{"end event", ev("m", role) + ev("m", finish) + ev("end", "") + ev("m", role), true, 2, gwerr.Internal},
 		// An end event before any finish: the answer is incomplete.
 		{"end early", ev("m", role) + ev("end", ""), true, 1, gwerr.Upstream},
-		// A finish but no usage chunk and no end event: cut.
-		{"no usage", ev("m", role) + ev("m", finish), true, 2, gwerr.Upstream},
+		// A finish and a clean end of the body without the usage chunk or an
+		// end event: the client holds the whole answer (issue 10), so it is
+		// complete, its usage unknown.
+		{"no usage", ev("m", role) + ev("m", finish), true, 2, gwerr.Internal},
 		// Skipped events never reach the parser (their data is not JSON).
 		{"skip", ev("m", role) + ev("skip", "not json") + ev("m", finish) + ev("m", usage), true, 3, gwerr.Internal},
 		// A failure event ends the stream with the hook's error.
 		{"fail", ev("m", role) + ev("fail", "{}"), true, 1, gwerr.RateLimited},
-		// Without NoDone a usage chunk is not an end: [DONE] is still needed.
-		{"needs done", ev("m", role) + ev("m", finish) + ev("m", usage), false, 3, gwerr.Upstream},
+		// Without NoDone and without [DONE], a finish and a clean end are
+		// still a complete answer.
+		{"no done", ev("m", role) + ev("m", finish) + ev("m", usage), false, 3, gwerr.Internal},
+		// A clean end without any finish reason is a broken stream.
+		{"no finish", ev("m", role) + ev("m", usage), false, 2, gwerr.Upstream},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
