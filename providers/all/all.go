@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/windrose-gw/windrose/providers"
+	"github.com/windrose-gw/windrose/providers/bedrock"
 	"github.com/windrose-gw/windrose/providers/mistral"
 	"github.com/windrose-gw/windrose/providers/openai"
 	"github.com/windrose-gw/windrose/providers/openrouter"
@@ -15,5 +16,6 @@ func Registry() *providers.Registry {
 	r.Register(mistral.Kind, mistral.New)
 	r.Register(openrouter.Kind, openrouter.New)
 	r.Register(openai.Kind, openai.New)
+	r.Register(bedrock.Kind, bedrock.New)
 	return r
 }

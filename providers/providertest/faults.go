@@ -34,6 +34,9 @@ func testErrors(t *testing.T, h Harness) {
 		{name: "context length", faults: `{"error_kind":"context_length"}`, kind: gwerr.InvalidRequest, code: "context_length_exceeded", status: 400},
 	}
 	for _, tt := range tests {
+		if tt.wrongKey && h.Caps.AuthStatus != 0 {
+			tt.status = h.Caps.AuthStatus
+		}
 		t.Run(tt.name, func(t *testing.T) {
 			e := h.start(t)
 			p := e.p

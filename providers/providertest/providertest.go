@@ -27,6 +27,9 @@ type Capabilities struct {
 	InBandErrors bool
 	// StreamUsage: a stream reports usage without being asked.
 	StreamUsage bool
+	// AuthStatus is the HTTP status the provider rejects a wrong
+	// credential with. Default 401 (Bedrock's SigV4 layer answers 403).
+	AuthStatus int
 }
 
 // Harness describes one adapter under test.
