@@ -14,7 +14,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
 	"github.com/windrose-gw/windrose/internal/config"
@@ -84,7 +83,12 @@ func (a *Adapter) Chat(ctx context.Context, req *llm.ChatRequest) (*llm.ChatResp
 	if err != nil {
 		return nil, classify(ctx, err, a.now(), a.secret)
 	}
-	return decodeResponse(out, a.model, ids)
+	resp, err := decodeResponse(out, a.model, ids)
+	if err != nil {
+		return nil, err
+	}
+	resp.Created = a.now().Unix() // Converse answers carry no timestamp
+	return resp, nil
 }
 
 // ChatStream sends req through ConverseStream and returns the answer as a
@@ -113,5 +117,3 @@ func streamInput(in *bedrockruntime.ConverseInput) *bedrockruntime.ConverseStrea
 		OutputConfig:    in.OutputConfig,
 	}
 }
-
-var _ = aws.String
