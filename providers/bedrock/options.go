@@ -98,11 +98,11 @@ func newClient(d config.Deployment, o *options, deps providers.Deps) (*bedrockru
 		}), nil
 	}
 	// The default chain. LoadDefaultConfig reads environment and files only;
-	// credentials (IMDS, STS, …) are fetched lazily, on the first request.
+	// credentials (IMDS, STS, …) are fetched lazily, on the first request,
+	// with the SDK's own HTTP client (which honours AWS_CA_BUNDLE); Bedrock
+	// calls themselves go through windrose's client.
 	loads := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRegion(d.Region),
-		awsconfig.WithHTTPClient(hc),
-		awsconfig.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 	}
 	if o.Profile != "" {
 		loads = append(loads, awsconfig.WithSharedConfigProfile(o.Profile))

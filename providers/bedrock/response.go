@@ -97,7 +97,9 @@ func fillUsage(out *llm.Usage, u *types.TokenUsage) {
 		TotalTokens:      int(aws.ToInt32(u.TotalTokens)),
 		CachedTokens:     read,
 	}
-	if out.TotalTokens == 0 {
-		out.TotalTokens = out.PromptTokens + out.CompletionTokens
+	// Bedrock's totalTokens counts the cache tokens too; should a model
+	// report less, the parts win.
+	if sum := out.PromptTokens + out.CompletionTokens; out.TotalTokens < sum {
+		out.TotalTokens = sum
 	}
 }
