@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,7 +77,7 @@ func newClient(d config.Deployment, o *options, deps providers.Deps) (*bedrockru
 	common := func(opt *bedrockruntime.Options) {
 		opt.Region = d.Region
 		opt.BaseEndpoint = endpoint
-		opt.HTTPClient = hc
+		opt.HTTPClient = plainBody{hc}
 		opt.Retryer = aws.NopRetryer{}
 		opt.RetryMaxAttempts = 0
 	}
@@ -112,6 +114,23 @@ func newClient(d config.Deployment, o *options, deps providers.Deps) (*bedrockru
 		return nil, fmt.Errorf("options: loading the AWS credential chain: %w", err)
 	}
 	return bedrockruntime.NewFromConfig(cfg, common), nil
+}
+
+// plainBody hands the SDK's request body to net/http without its WriteTo
+// method. smithy-go wraps the body in a reader whose WriteTo returns
+// io.EOF once closed; net/http closes the request body when the response
+// arrives and then, checking for a body longer than Content-Length, copies
+// from it again: an io.EOF error there counts as a failed write, and the
+// transport closes the connection under the response still streaming (a
+// ConverseStream cut with "use of closed network connection", about one
+// stream in fifty on loopback). Read has no such problem.
+type plainBody struct{ c *http.Client }
+
+func (p plainBody) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = struct{ io.ReadCloser }{r.Body}
+	}
+	return p.c.Do(r)
 }
 
 // bearerSigner sends a Bedrock API key as `Authorization: Bearer`. Like the
