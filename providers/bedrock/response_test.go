@@ -53,7 +53,9 @@ func TestResponseGolden(t *testing.T) {
 }
 
 // readFrames parses a stream fixture: one frameLine per line.
-func readFrames(t *testing.T, path string) []frameLine {
+func readFrames(t *testing.T, path string) []frameLine { return readFramesTB(t, path) }
+
+func readFramesTB(t testing.TB, path string) []frameLine {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
