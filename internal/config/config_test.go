@@ -287,6 +287,7 @@ func TestDemoConfig(t *testing.T) {
 	env := map[string]string{
 		"WINDROSE_DEMO_MISTRAL_URL":    "http://127.0.0.1:7001",
 		"WINDROSE_DEMO_OPENROUTER_URL": "http://127.0.0.1:7002",
+		"WINDROSE_DEMO_BEDROCK_URL":    "http://127.0.0.1:7003",
 	}
 	c, err := Load("../../config/demo.yaml", func(k string) string { return env[k] })
 	if err != nil {
@@ -300,6 +301,8 @@ func TestDemoConfig(t *testing.T) {
 	want := []dep{
 		{"mistral", "mistral", "mistral-medium-2508", "http://127.0.0.1:7001", "eu", "emulator-key"},
 		{"openrouter", "openrouter", "mistralai/mistral-medium-3.1", "http://127.0.0.1:7002", "global", "emulator-key"},
+		// Bedrock signs with SigV4 (keys in its options), so no api_key.
+		{"bedrock", "bedrock", "mistral.mistral-large-3-675b-instruct", "http://127.0.0.1:7003", "eu", ""},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("demo deployments (-want +got):\n%s", diff)

@@ -30,6 +30,8 @@ func TestBuiltinPrices(t *testing.T) {
 		{"watsonx", "mistralai/mistral-medium-2505", Price{}, false},
 		// The same id at another provider is not the same price.
 		{"bedrock", "mistral-medium-2508", Price{}, false},
+		// Bedrock's substitute for Medium, Mistral Large 3.
+		{"bedrock", "mistral.mistral-large-3-675b-instruct", Price{InputPerMTok: 0.50, OutputPerMTok: 1.50}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.provider+"/"+tt.model, func(t *testing.T) {
@@ -42,8 +44,8 @@ func TestBuiltinPrices(t *testing.T) {
 			}
 		})
 	}
-	if tbl.Len() != 6 {
-		t.Errorf("Len() = %d, want 6", tbl.Len())
+	if tbl.Len() != 7 {
+		t.Errorf("Len() = %d, want 7", tbl.Len())
 	}
 }
 

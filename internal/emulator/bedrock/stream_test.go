@@ -178,5 +178,3 @@ func checkGolden(t *testing.T, path, got string) {
 		t.Errorf("%s mismatch:\nwant:\n%s\ngot:\n%s", path, want, got)
 	}
 }
-
-
