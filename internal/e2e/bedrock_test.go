@@ -216,3 +216,56 @@ func TestBedrockGlobalProfileRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestBedrockExceptionFrames: an exception frame before the first content
+// fails over to the next deployment; after content has reached the client
+// it ends the stream with an SSE error event and no [DONE].
+func TestBedrockExceptionFrames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, faults, want string
+		failed             bool
+	}{
+		// After messageStart only: nothing committed, Mistral answers.
+		{name: "before commit", faults: `{"in_band_error_after":1}`, want: "mistral"},
+		// After two text deltas: committed to Bedrock, the error goes to the client.
+		{name: "after commit", faults: `{"in_band_error_after":3,"error_kind":"rate_limit"}`, want: "bedrock", failed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := Start(t, bedrockFirst, WithEnv("BEDROCK_SECRET", APIKey))
+			env.Emu("bedrock").SetFaults(t, tt.faults)
+			r := chaosPost(t, env, chaosCall{stream: true, prompt: "Tell me a long story about the sea"})
+			if r.status != http.StatusOK || r.header.Get("X-Windrose-Deployment") != tt.want {
+				t.Fatalf("status %d from %q, want 200 from %q: %s", r.status, r.header.Get("X-Windrose-Deployment"), tt.want, r.body)
+			}
+			s := r.sse
+			if tt.failed && (s.errEvent == nil || s.done || s.content == "") {
+				t.Errorf("want content, then an error event and no [DONE]; got content %q, error %+v, done %v", s.content, s.errEvent, s.done)
+			}
+			if !tt.failed && (s.errEvent != nil || !s.done) {
+				t.Errorf("want a clean stream from %s; got error %+v, done %v", tt.want, s.errEvent, s.done)
+			}
+		})
+	}
+}
+
+// TestBedrockStreamShape: the client-visible stream from Bedrock has the
+// Mistral adapter's shape: one id, one role chunk, content, one finish, the
+// usage chunk, [DONE].
+func TestBedrockStreamShape(t *testing.T) {
+	t.Parallel()
+	env := Start(t, bedrockFirst, WithEnv("BEDROCK_SECRET", APIKey))
+	for _, dep := range []string{"bedrock", "mistral"} {
+		t.Run(dep, func(t *testing.T) {
+			r := chaosPost(t, env, chaosCall{stream: true, header: map[string]string{"X-Windrose-Deployment": dep}})
+			s := r.sse
+			if r.status != 200 || len(s.ids) != 1 || s.roles != 1 || s.content == "" || s.finish != "stop" ||
+				s.usage == nil || s.usage.PromptTokens == 0 || !s.done || s.after != 0 || len(s.problems) != 0 {
+				t.Errorf("%s stream: status %d, ids %v, roles %d, content %q, finish %q, usage %+v, done %v, after %d, problems %v",
+					dep, r.status, s.ids, s.roles, s.content, s.finish, s.usage, s.done, s.after, s.problems)
+			}
+		})
+	}
+}
