@@ -263,7 +263,7 @@ func inferenceConfig(req *llm.ChatRequest) *types.InferenceConfiguration {
 // for the same reason.
 func toolConfig(req *llm.ChatRequest, used []string) (*types.ToolConfiguration, error) {
 	none := req.ToolChoice != nil && req.ToolChoice.Mode == llm.ToolChoiceNone
-	if len(req.Tools) == 0 && len(used) == 0 || none && len(used) == 0 {
+	if len(used) == 0 && (len(req.Tools) == 0 || none) {
 		return nil, nil
 	}
 	tc := &types.ToolConfiguration{}
