@@ -3,6 +3,7 @@ package bedrock
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,12 +53,20 @@ func BenchmarkStreamEvent(b *testing.B) {
 	}
 }
 
-// BenchmarkStreamDecoded is a whole ConverseStream of 200 text deltas
-// through the SDK's decoder (frames, CRCs, union types) and the adapter;
-// allocs/op divided by 200 is the cost per event, almost all the SDK's.
+// BenchmarkStreamDecoded is a whole ConverseStream of n text deltas
+// through the SDK's decoder (frames, CRCs, union types) and the adapter.
+// The difference between the two sizes, divided by 190, is the cost per
+// event: almost all of it the SDK's (windrose's share is
+// BenchmarkStreamEvent).
 func BenchmarkStreamDecoded(b *testing.B) {
+	for _, n := range []int{10, 200} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchStream(b, n) })
+	}
+}
+
+func benchStream(b *testing.B, n int) {
 	lines := []frameLine{{Event: "messageStart", Payload: []byte(`{"role":"assistant"}`)}}
-	for range 200 {
+	for range n {
 		lines = append(lines, frameLine{Event: "contentBlockDelta", Payload: []byte(`{"contentBlockIndex":0,"delta":{"text":" word"},"p":"abcd"}`)})
 	}
 	lines = append(lines, frameLine{Event: "contentBlockStop", Payload: []byte(`{"contentBlockIndex":0}`)},
