@@ -307,6 +307,7 @@ func TestDemoConfig(t *testing.T) {
 		"WINDROSE_DEMO_OPENROUTER_URL": "http://127.0.0.1:7002",
 		"WINDROSE_DEMO_AZURE_URL":      "http://127.0.0.1:7003",
 		"WINDROSE_DEMO_WATSONX_URL":    "http://127.0.0.1:7005",
+		"WINDROSE_DEMO_BEDROCK_URL":    "http://127.0.0.1:7006",
 	}
 	c, err := Load("../../config/demo.yaml", func(k string) string { return env[k] })
 	if err != nil {
@@ -322,6 +323,8 @@ func TestDemoConfig(t *testing.T) {
 		{"openrouter", "openrouter", "mistralai/mistral-medium-3.1", "http://127.0.0.1:7002", "global", "emulator-key"},
 		{"azure", "azure", "mistral-medium-2505", "http://127.0.0.1:7003", "eu", "emulator-key"},
 		{"watsonx", "watsonx", "mistralai/mistral-medium-2505", "http://127.0.0.1:7005", "eu", "emulator-key"},
+		// Bedrock signs with SigV4 (keys in its options), so no api_key.
+		{"bedrock", "bedrock", "mistral.mistral-large-3-675b-instruct", "http://127.0.0.1:7006", "eu", ""},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("demo deployments (-want +got):\n%s", diff)

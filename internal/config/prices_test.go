@@ -35,6 +35,8 @@ func TestBuiltinPrices(t *testing.T) {
 		{"vertex", "mistral-medium-3", Price{InputPerMTok: 0.40, OutputPerMTok: 2.00}, true},
 		// The same id at another provider is not the same price.
 		{"bedrock", "mistral-medium-2508", Price{}, false},
+		// Bedrock's substitute for Medium, Mistral Large 3.
+		{"bedrock", "mistral.mistral-large-3-675b-instruct", Price{InputPerMTok: 0.50, OutputPerMTok: 1.50}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.provider+"/"+tt.model, func(t *testing.T) {
@@ -47,8 +49,8 @@ func TestBuiltinPrices(t *testing.T) {
 			}
 		})
 	}
-	if tbl.Len() != 10 {
-		t.Errorf("Len() = %d, want 10", tbl.Len())
+	if tbl.Len() != 11 {
+		t.Errorf("Len() = %d, want 11", tbl.Len())
 	}
 }
 

@@ -37,6 +37,12 @@ models:
         model: mistralai/mistral-medium-3.1
         base_url: ${EMU_OPENROUTER_URL}
         api_key: ${EMU_API_KEY}
+      - name: bedrock
+        provider: bedrock
+        model: mistral.mistral-large-3-675b-instruct
+        region: eu-west-1
+        base_url: ${EMU_BEDROCK_URL}
+        options: {access_key_id: AKIAEMULATOR00000000, secret_access_key: "${EMU_API_KEY}"}
       - name: azure
         provider: azure
         model: mistral-medium-2505
@@ -58,10 +64,10 @@ models:
 const model = "mistral-medium"
 
 // providerOf maps each deployment of twoDeployments to its provider.
-var providerOf = map[string]string{"mistral": "mistral", "openrouter": "openrouter", "azure": "azure", "watsonx": "watsonx"}
+var providerOf = map[string]string{"mistral": "mistral", "openrouter": "openrouter", "bedrock": "bedrock", "azure": "azure", "watsonx": "watsonx"}
 
 // deployments lists twoDeployments' deployments in a fixed order.
-var deployments = []string{"mistral", "openrouter", "azure", "watsonx"}
+var deployments = []string{"mistral", "openrouter", "bedrock", "azure", "watsonx"}
 
 // requestTimeout bounds every SDK call: a gateway bug shows as a failure,
 // never as a test that hangs until the global timeout.
@@ -202,6 +208,7 @@ func TestChatCompletion(t *testing.T) {
 		// Each adapter's response translation, on its own.
 		{name: "mistral", pin: "mistral"},
 		{name: "openrouter", pin: "openrouter"},
+		{name: "bedrock", pin: "bedrock"},
 		{name: "azure", pin: "azure"},
 		{name: "watsonx", pin: "watsonx"},
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/windrose-gw/windrose/internal/emulator/azure"
+	"github.com/windrose-gw/windrose/internal/emulator/bedrock"
 	"github.com/windrose-gw/windrose/internal/emulator/emukit"
 	"github.com/windrose-gw/windrose/internal/emulator/mistral"
 	"github.com/windrose-gw/windrose/internal/emulator/openrouter"
@@ -21,6 +22,7 @@ func constructors() map[string]func(emukit.Options) http.Handler {
 	return map[string]func(emukit.Options) http.Handler{
 		"mistral":    func(o emukit.Options) http.Handler { return mistral.New(o) },
 		"openrouter": func(o emukit.Options) http.Handler { return openrouter.New(o) },
+		"bedrock":    func(o emukit.Options) http.Handler { return bedrock.New(o) },
 		"azure":      func(o emukit.Options) http.Handler { return azure.New(o) },
 		"watsonx":    func(o emukit.Options) http.Handler { return watsonx.New(o) },
 	}

@@ -5,6 +5,7 @@ package all
 import (
 	"github.com/windrose-gw/windrose/providers"
 	"github.com/windrose-gw/windrose/providers/azure"
+	"github.com/windrose-gw/windrose/providers/bedrock"
 	"github.com/windrose-gw/windrose/providers/mistral"
 	"github.com/windrose-gw/windrose/providers/openai"
 	"github.com/windrose-gw/windrose/providers/openrouter"
@@ -17,6 +18,7 @@ func Registry() *providers.Registry {
 	r.Register(mistral.Kind, mistral.New)
 	r.Register(openrouter.Kind, openrouter.New)
 	r.Register(openai.Kind, openai.New)
+	r.Register(bedrock.Kind, bedrock.New)
 	r.Register(azure.Kind, azure.New)
 	r.Register(watsonx.Kind, watsonx.New)
 	return r

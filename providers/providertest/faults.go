@@ -43,14 +43,14 @@ func testErrors(t *testing.T, h Harness) {
 		{name: "invalid model", faults: `{"error_kind":"invalid_model"}`, kind: gwerr.ModelUnavailable, anyStatus: true, anyCode: true},
 	}
 	for _, tt := range tests {
+		if tt.wrongKey && h.Caps.AuthStatus != 0 {
+			tt.status = h.Caps.AuthStatus
+		}
 		t.Run(tt.name, func(t *testing.T) {
 			e := h.start(t)
 			p := e.p
 			if tt.wrongKey {
 				p = h.New(t, e.root, "definitely-wrong-key")
-				if h.Caps.WrongKeyStatus != 0 {
-					tt.status = h.Caps.WrongKeyStatus
-				}
 			}
 			if tt.faults != "" {
 				e.faults(tt.faults)

@@ -27,9 +27,10 @@ type Capabilities struct {
 	InBandErrors bool
 	// StreamUsage: a stream reports usage without being asked.
 	StreamUsage bool
-	// WrongKeyStatus is the upstream status a wrong credential yields, when
-	// not 401 (watsonx's IAM answers an unknown API key with 400).
-	WrongKeyStatus int
+	// AuthStatus is the upstream status a wrong credential yields, when not
+	// 401: Bedrock's SigV4 layer answers 403, watsonx's IAM answers an
+	// unknown API key with 400.
+	AuthStatus int
 }
 
 // Harness describes one adapter under test.

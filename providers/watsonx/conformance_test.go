@@ -60,6 +60,6 @@ func TestConformance(t *testing.T) {
 		// emulator's in_band_error_after sends one. IAM answers an unknown
 		// API key with 400 BXNIM0415E.
 		Caps: providertest.Capabilities{Tools: true, JSONMode: true, StreamUsage: true, InBandErrors: true,
-			WrongKeyStatus: 400},
+			AuthStatus: 400},
 	})
 }
