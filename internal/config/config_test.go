@@ -321,10 +321,10 @@ func TestDemoConfig(t *testing.T) {
 	want := []dep{
 		{"mistral", "mistral", "mistral-medium-2508", "http://127.0.0.1:7001", "eu", "emulator-key"},
 		{"openrouter", "openrouter", "mistralai/mistral-medium-3.1", "http://127.0.0.1:7002", "global", "emulator-key"},
-		{"azure", "azure", "mistral-medium-2505", "http://127.0.0.1:7003", "eu", "emulator-key"},
-		{"watsonx", "watsonx", "mistralai/mistral-medium-2505", "http://127.0.0.1:7005", "eu", "emulator-key"},
 		// Bedrock signs with SigV4 (keys in its options), so no api_key.
 		{"bedrock", "bedrock", "mistral.mistral-large-3-675b-instruct", "http://127.0.0.1:7006", "eu", ""},
+		{"azure", "azure", "mistral-medium-2505", "http://127.0.0.1:7003", "eu", "emulator-key"},
+		{"watsonx", "watsonx", "mistralai/mistral-medium-2505", "http://127.0.0.1:7005", "eu", "emulator-key"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("demo deployments (-want +got):\n%s", diff)

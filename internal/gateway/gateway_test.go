@@ -12,7 +12,9 @@ import (
 	"github.com/windrose-gw/windrose/internal/emulator/emukit"
 	"github.com/windrose-gw/windrose/internal/gateway"
 	"github.com/windrose-gw/windrose/internal/health"
+	"github.com/windrose-gw/windrose/providers"
 	"github.com/windrose-gw/windrose/providers/all"
+	"github.com/windrose-gw/windrose/providers/mistral"
 )
 
 // TestBreakerFromConfig checks server.breaker reaches the breakers: with
@@ -54,7 +56,7 @@ models:
 }
 
 // TestUnknownProviderKind: a config that validates (bedrock is a known
-// kind) but names an adapter this binary lacks fails to build, naming it.
+// kind) but names an adapter the registry lacks fails to build, naming it.
 func TestUnknownProviderKind(t *testing.T) {
 	cfg, err := config.Parse([]byte(`models:
   - name: m
@@ -63,7 +65,9 @@ func TestUnknownProviderKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = gateway.New(cfg, gateway.Options{Providers: all.Registry()})
+	reg := providers.NewRegistry()
+	reg.Register(mistral.Kind, mistral.New)
+	_, err = gateway.New(cfg, gateway.Options{Providers: reg})
 	if err == nil || !strings.Contains(err.Error(), `unknown provider "bedrock"`) {
 		t.Fatalf("err = %v", err)
 	}
