@@ -80,7 +80,7 @@ func optionsNode(t testing.TB, text string) yaml.Node {
 // deployment is a Vertex deployment aimed at e with token tok.
 func (e *emulated) deployment(t testing.TB, tok string) config.Deployment {
 	return config.Deployment{Name: "vertex", Provider: Kind, Model: testModel, Region: testRegion,
-		APIKey: config.Secret(tok),
+		APIKey:  config.Secret(tok),
 		Options: optionsNode(t, "project: "+testProject+"\nendpoint: "+e.endpoint+"\nca_file: "+e.caFile+"\n")}
 }
 
