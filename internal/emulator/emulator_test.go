@@ -10,7 +10,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
-	if diff := cmp.Diff([]string{"mistral", "openrouter"}, Names()); diff != "" {
+	if diff := cmp.Diff([]string{"mistral", "openrouter", "vertex"}, Names()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

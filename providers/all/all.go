@@ -7,6 +7,7 @@ import (
 	"github.com/windrose-gw/windrose/providers/mistral"
 	"github.com/windrose-gw/windrose/providers/openai"
 	"github.com/windrose-gw/windrose/providers/openrouter"
+	"github.com/windrose-gw/windrose/providers/vertex"
 )
 
 // Registry returns a new registry with every built-in kind registered.
@@ -15,5 +16,6 @@ func Registry() *providers.Registry {
 	r.Register(mistral.Kind, mistral.New)
 	r.Register(openrouter.Kind, openrouter.New)
 	r.Register(openai.Kind, openai.New)
+	r.Register(vertex.Kind, vertex.New)
 	return r
 }

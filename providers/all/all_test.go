@@ -10,7 +10,7 @@ import (
 // duplicate) and under the name configs use.
 func TestRegistry(t *testing.T) {
 	got := Registry().Kinds()
-	if diff := cmp.Diff([]string{"mistral", "openai", "openrouter"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"mistral", "openai", "openrouter", "vertex"}, got); diff != "" {
 		t.Errorf("kinds (-want +got):\n%s", diff)
 	}
 }

@@ -64,4 +64,3 @@ func TestUntrustedCertificate(t *testing.T) {
 		t.Errorf("emulator counted %d requests through an unverified connection", n)
 	}
 }
-

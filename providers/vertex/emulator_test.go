@@ -40,10 +40,7 @@ func startEmulator(t testing.TB, opts emukit.Options) *emulated {
 	if opts.APIKey == "" {
 		opts.APIKey = emulatorToken
 	}
-	srv, err := emu.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := emu.New(opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

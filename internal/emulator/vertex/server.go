@@ -48,11 +48,12 @@ type Server struct {
 // New returns an emulator configured by opts (defaults filled in), with a
 // fresh self-signed certificate for 127.0.0.1, ::1 and localhost. The
 // initial faults are used as given: validate them first.
-func New(opts emukit.Options) (*Server, error) {
+func New(opts emukit.Options) *Server {
 	opts = opts.WithDefaults(DefaultModels())
 	cert, caPEM, err := selfSigned()
 	if err != nil {
-		return nil, err
+		// Only a broken crypto/rand gets here (and Go aborts on that).
+		panic("vertex emulator: generating the TLS certificate: " + err.Error())
 	}
 	s := &Server{opts: opts, ctl: opts.NewController(), mux: http.NewServeMux(), caPEM: caPEM}
 	tc := credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
@@ -63,7 +64,7 @@ func New(opts emukit.Options) (*Server, error) {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(s.caPEM)
 	})
-	return s, nil
+	return s
 }
 
 // Controller returns the emulator's fault and stats controller.
