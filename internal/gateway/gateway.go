@@ -4,7 +4,9 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -41,6 +43,21 @@ type Gateway struct {
 	Metrics  *telemetry.Metrics
 	Registry *prometheus.Registry
 	Catalog  *server.Catalog
+
+	closers []io.Closer // adapters that hold connections (Vertex's gRPC client)
+}
+
+// Close releases the adapters' own connections (an adapter that
+// implements io.Closer, such as Vertex's gRPC client). Call it after the
+// HTTP server has drained.
+func (g *Gateway) Close() error {
+	var errs []error
+	for _, c := range g.closers {
+		if err := c.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // New builds a gateway from cfg.
@@ -75,6 +92,9 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 			return nil, err
 		}
 		for _, t := range rt.Targets {
+			if c, ok := t.Client.(io.Closer); ok {
+				g.closers = append(g.closers, c)
+			}
 			tracker.Add(t.Name)
 			states[t.Name] = t.Metrics.State
 		}
