@@ -26,7 +26,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
-	token    = "test-token"
+	token        = "test-token"
 	testResource = "projects/p1/locations/europe-west4/publishers/mistralai/models/mistral-medium-3"
 )
 
