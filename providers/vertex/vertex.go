@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	"github.com/windrose-gw/windrose/internal/config"
+	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/providers"
 	"github.com/windrose-gw/windrose/providers/internal/mistralwire"
@@ -179,6 +181,9 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 	first := new(httpbody.HttpBody)
 	if err := st.RecvMsg(first); err != nil {
 		cancel()
+		if errors.Is(err, io.EOF) && ctx.Err() == nil {
+			return nil, gwerr.New(gwerr.Upstream, "%s stream ended before any data", Kind)
+		}
 		return nil, a.classify(ctx, err)
 	}
 	if e := a.bodyError(first); e != nil {
