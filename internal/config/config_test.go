@@ -285,8 +285,10 @@ func TestShippedConfigs(t *testing.T) {
 // TestDemoConfig pins what "windrose demo" relies on.
 func TestDemoConfig(t *testing.T) {
 	env := map[string]string{
-		"WINDROSE_DEMO_MISTRAL_URL":    "http://127.0.0.1:7001",
-		"WINDROSE_DEMO_OPENROUTER_URL": "http://127.0.0.1:7002",
+		"WINDROSE_DEMO_MISTRAL_URL":     "http://127.0.0.1:7001",
+		"WINDROSE_DEMO_OPENROUTER_URL":  "http://127.0.0.1:7002",
+		"WINDROSE_DEMO_VERTEX_ENDPOINT": "127.0.0.1:7003",
+		"WINDROSE_DEMO_VERTEX_CA_FILE":  "/tmp/vertex-ca.pem",
 	}
 	c, err := Load("../../config/demo.yaml", func(k string) string { return env[k] })
 	if err != nil {
@@ -300,6 +302,8 @@ func TestDemoConfig(t *testing.T) {
 	want := []dep{
 		{"mistral", "mistral", "mistral-medium-2508", "http://127.0.0.1:7001", "eu", "emulator-key"},
 		{"openrouter", "openrouter", "mistralai/mistral-medium-3.1", "http://127.0.0.1:7002", "global", "emulator-key"},
+		// gRPC over TLS: the endpoint and certificate are options, not base_url.
+		{"vertex", "vertex", "mistral-medium-3", "", "eu", "emulator-key"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("demo deployments (-want +got):\n%s", diff)
