@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -26,12 +27,15 @@ func demo(args []string, stdout, stderr io.Writer) int {
 	}
 	env := map[string]string{}
 	for _, name := range emulator.Names() {
-		url, err := startEmulator(name)
+		vars, cleanup, err := startEmulator(name)
 		if err != nil {
 			fmt.Fprintf(stderr, "windrose demo: emulator %s: %v\n", name, err)
 			return 1
 		}
-		env["WINDROSE_DEMO_"+strings.ToUpper(name)+"_URL"] = url
+		defer cleanup()
+		for k, v := range vars {
+			env[k] = v
+		}
 	}
 	cfg, err := config.Parse(configfiles.Demo, func(k string) string { return env[k] })
 	if err != nil {
@@ -64,18 +68,37 @@ Metrics: http://%[1]s/metrics   Stop: Ctrl-C
 // adapter expects it (OpenRouter's API lives under /api).
 var emulatorBase = map[string]string{"openrouter": "/api"}
 
-// startEmulator serves one emulator on a free loopback port and returns the
-// base URL its adapter should use.
-func startEmulator(name string) (string, error) {
+// startEmulator serves one emulator on a free loopback port and returns
+// the variables demo.yaml uses for it: WINDROSE_DEMO_<NAME>_URL, the base
+// URL its adapter should use, and for an emulator with its own API
+// listener (Vertex's gRPC over TLS) WINDROSE_DEMO_<NAME>_ENDPOINT and
+// WINDROSE_DEMO_<NAME>_CA_FILE, the file holding the certificate to trust.
+func startEmulator(name string) (map[string]string, func(), error) {
+	cleanup := func() {}
 	h, err := emulator.New(name, emukit.Options{})
 	if err != nil {
-		return "", err
+		return nil, cleanup, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return nil, cleanup, err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String() + emulatorBase[name], nil
+	prefix := "WINDROSE_DEMO_" + strings.ToUpper(name)
+	vars := map[string]string{prefix + "_URL": "http://" + ln.Addr().String() + emulatorBase[name]}
+	apiAddr, caPEM, hasAPI, err := emulator.StartAPI(h, "127.0.0.1:0")
+	if err != nil || !hasAPI {
+		return vars, cleanup, err
+	}
+	ca, err := os.CreateTemp("", "windrose-demo-"+name+"-ca-*.pem")
+	if err != nil {
+		return nil, cleanup, err
+	}
+	defer ca.Close()
+	if _, err := ca.Write(caPEM); err != nil {
+		return nil, cleanup, err
+	}
+	vars[prefix+"_ENDPOINT"], vars[prefix+"_CA_FILE"] = apiAddr, ca.Name()
+	return vars, func() { _ = os.Remove(ca.Name()) }, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -26,6 +27,8 @@ func emulate(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.APIKey, "api-key", "emulator-key", "the credential the emulator accepts")
 	fs.IntVar(&opts.ContextTokens, "context-tokens", 0, "context window in tokens (0: the provider's default)")
 	fs.Int64Var(&opts.Seed, "seed", 1, "seed for fault sampling")
+	control := fs.String("control-listen", "127.0.0.1:0", "for an emulator with its own API listener (vertex: gRPC over TLS on --listen), where the /_emulator/ control endpoints listen")
+	caOut := fs.String("ca-out", "", "for vertex: write the generated TLS certificate (PEM) to this file (default: a temp file)")
 	faults := emukit.RegisterFlags(fs)
 	az := registerAzureFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -39,6 +42,9 @@ func emulate(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "windrose emulate: %v\n", err)
 		return 2
+	}
+	if _, isAPI := h.(emulator.APIServer); isAPI {
+		return emulateAPI(h, *provider, *listen, *control, *caOut, stdout, stderr)
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -58,6 +64,47 @@ func emulate(args []string, stdout, stderr io.Writer) int {
 		}
 		defer tlsSrv.Close()
 	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return 0
+}
+
+// emulateAPI runs an emulator whose API has its own listener (Vertex's
+// gRPC over TLS on listen) with its control endpoints on control, and
+// writes the certificate clients must trust to caOut.
+func emulateAPI(h http.Handler, provider, listen, control, caOut string, stdout, stderr io.Writer) int {
+	apiAddr, caPEM, _, err := emulator.StartAPI(h, listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "windrose emulate: %v\n", err)
+		return 1
+	}
+	defer h.(emulator.APIServer).Close()
+	if caOut == "" {
+		f, err := os.CreateTemp("", "windrose-"+provider+"-ca-*.pem")
+		if err != nil {
+			fmt.Fprintf(stderr, "windrose emulate: %v\n", err)
+			return 1
+		}
+		caOut = f.Name()
+		_ = f.Close()
+		defer os.Remove(caOut)
+	}
+	if err := os.WriteFile(caOut, caPEM, 0o644); err != nil {
+		fmt.Fprintf(stderr, "windrose emulate: %v\n", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", control)
+	if err != nil {
+		fmt.Fprintf(stderr, "windrose emulate: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "emulating %s: gRPC over TLS on %s (trust %s), control endpoints on http://%s\n", provider, apiAddr, caOut, ln.Addr())
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -303,11 +303,13 @@ func TestShippedConfigs(t *testing.T) {
 // TestDemoConfig pins what "windrose demo" relies on.
 func TestDemoConfig(t *testing.T) {
 	env := map[string]string{
-		"WINDROSE_DEMO_MISTRAL_URL":    "http://127.0.0.1:7001",
-		"WINDROSE_DEMO_OPENROUTER_URL": "http://127.0.0.1:7002",
-		"WINDROSE_DEMO_AZURE_URL":      "http://127.0.0.1:7003",
-		"WINDROSE_DEMO_WATSONX_URL":    "http://127.0.0.1:7005",
-		"WINDROSE_DEMO_BEDROCK_URL":    "http://127.0.0.1:7006",
+		"WINDROSE_DEMO_MISTRAL_URL":     "http://127.0.0.1:7001",
+		"WINDROSE_DEMO_OPENROUTER_URL":  "http://127.0.0.1:7002",
+		"WINDROSE_DEMO_AZURE_URL":       "http://127.0.0.1:7003",
+		"WINDROSE_DEMO_WATSONX_URL":     "http://127.0.0.1:7005",
+		"WINDROSE_DEMO_BEDROCK_URL":     "http://127.0.0.1:7006",
+		"WINDROSE_DEMO_VERTEX_ENDPOINT": "127.0.0.1:7004",
+		"WINDROSE_DEMO_VERTEX_CA_FILE":  "/tmp/vertex-ca.pem",
 	}
 	c, err := Load("../../config/demo.yaml", func(k string) string { return env[k] })
 	if err != nil {
@@ -325,6 +327,8 @@ func TestDemoConfig(t *testing.T) {
 		{"bedrock", "bedrock", "mistral.mistral-large-3-675b-instruct", "http://127.0.0.1:7006", "eu", ""},
 		{"azure", "azure", "mistral-medium-2505", "http://127.0.0.1:7003", "eu", "emulator-key"},
 		{"watsonx", "watsonx", "mistralai/mistral-medium-2505", "http://127.0.0.1:7005", "eu", "emulator-key"},
+		// gRPC over TLS: the endpoint and certificate are options, not base_url.
+		{"vertex", "vertex", "mistral-medium-3", "", "eu", "emulator-key"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("demo deployments (-want +got):\n%s", diff)

@@ -12,6 +12,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -34,8 +36,10 @@ import (
 // ${EMU_API_KEY}.
 const APIKey = emukit.DefaultAPIKey
 
-// emulatorRef matches the placeholders Start serves: ${EMU_<NAME>_URL}.
-var emulatorRef = regexp.MustCompile(`\$\{EMU_([A-Z0-9_]+)_URL\}`)
+// emulatorRef matches the placeholders Start serves: ${EMU_<NAME>_URL},
+// and for an emulator with its own API listener (Vertex's gRPC over TLS)
+// ${EMU_<NAME>_ENDPOINT} and ${EMU_<NAME>_CA_FILE}.
+var emulatorRef = regexp.MustCompile(`\$\{EMU_([A-Z0-9_]+?)_(?:URL|ENDPOINT|CA_FILE)\}`)
 
 // basePath is the part of a provider's base URL after the emulator's root,
 // as its adapter expects it: OpenRouter's API lives under /api.
@@ -98,7 +102,11 @@ type Emu struct {
 	// BaseURL is what ${EMU_<NAME>_URL} expands to: the root plus the path
 	// the provider's adapter expects.
 	BaseURL string
-	client  *http.Client
+	// Endpoint (host:port) and CAFile are the API listener and the file
+	// with the certificate to trust, for an emulator with its own API
+	// listener (Vertex); empty otherwise.
+	Endpoint, CAFile string
+	client           *http.Client
 }
 
 // Start starts every emulator the YAML references as ${EMU_<NAME>_URL},
@@ -123,6 +131,9 @@ func Start(t testing.TB, cfgYAML string, opts ...Option) *Env {
 		e := startEmulator(t, name, o.emulators[name], client)
 		env.emus[name] = e
 		o.env["EMU_"+m[1]+"_URL"] = e.BaseURL
+		if e.Endpoint != "" {
+			o.env["EMU_"+m[1]+"_ENDPOINT"], o.env["EMU_"+m[1]+"_CA_FILE"] = e.Endpoint, e.CAFile
+		}
 	}
 	for name := range o.emulators {
 		if env.emus[name] == nil {
@@ -162,7 +173,7 @@ func buildGateway(t testing.TB, cfg *config.Config, o *options) *gateway.Gateway
 	if err != nil {
 		t.Fatalf("e2e: gateway.New: %v", err)
 	}
-	t.Cleanup(gw.Close)
+	t.Cleanup(func() { _ = gw.Close() })
 	return gw
 }
 
@@ -187,7 +198,27 @@ func startEmulator(t testing.TB, name string, eo emukit.Options, client *http.Cl
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Emu{Name: name, Provider: provider, URL: srv.URL, BaseURL: srv.URL + basePath[provider], client: client}
+	e := &Emu{Name: name, Provider: provider, URL: srv.URL, BaseURL: srv.URL + basePath[provider], client: client}
+	startAPI(t, e, h)
+	return e
+}
+
+// startAPI serves the API of an emulator that has its own listener
+// (emulator.APIServer) and writes the certificate to trust.
+func startAPI(t testing.TB, e *Emu, h http.Handler) {
+	t.Helper()
+	addr, caPEM, ok, err := emulator.StartAPI(h, "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("e2e: emulator %s API: %v", e.Name, err)
+	}
+	if !ok {
+		return
+	}
+	t.Cleanup(h.(emulator.APIServer).Close)
+	e.Endpoint, e.CAFile = addr, filepath.Join(t.TempDir(), e.Name+"-ca.pem")
+	if err := os.WriteFile(e.CAFile, caPEM, 0o600); err != nil {
+		t.Fatalf("e2e: emulator %s: %v", e.Name, err)
+	}
 }
 
 // Emu returns the emulator instance name. A name the config never

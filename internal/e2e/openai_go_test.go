@@ -58,16 +58,25 @@ models:
         options:
           project_id: 00000000-0000-4000-8000-00000000e2e0
           iam_url: ${EMU_WATSONX_URL}
+      - name: vertex
+        provider: vertex
+        model: mistral-medium-3
+        region: europe-west4
+        api_key: ${EMU_API_KEY}
+        options:
+          project: windrose-e2e
+          endpoint: ${EMU_VERTEX_ENDPOINT}
+          ca_file: ${EMU_VERTEX_CA_FILE}
 `
 
 // model is the alias clients ask for in twoDeployments.
 const model = "mistral-medium"
 
 // providerOf maps each deployment of twoDeployments to its provider.
-var providerOf = map[string]string{"mistral": "mistral", "openrouter": "openrouter", "bedrock": "bedrock", "azure": "azure", "watsonx": "watsonx"}
+var providerOf = map[string]string{"mistral": "mistral", "openrouter": "openrouter", "bedrock": "bedrock", "azure": "azure", "vertex": "vertex", "watsonx": "watsonx"}
 
 // deployments lists twoDeployments' deployments in a fixed order.
-var deployments = []string{"mistral", "openrouter", "bedrock", "azure", "watsonx"}
+var deployments = []string{"mistral", "openrouter", "bedrock", "azure", "vertex", "watsonx"}
 
 // requestTimeout bounds every SDK call: a gateway bug shows as a failure,
 // never as a test that hangs until the global timeout.
@@ -211,6 +220,7 @@ func TestChatCompletion(t *testing.T) {
 		{name: "bedrock", pin: "bedrock"},
 		{name: "azure", pin: "azure"},
 		{name: "watsonx", pin: "watsonx"},
+		{name: "vertex", pin: "vertex"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
-	if diff := cmp.Diff([]string{"azure", "bedrock", "mistral", "openrouter", "watsonx"}, Names()); diff != "" {
+	if diff := cmp.Diff([]string{"azure", "bedrock", "mistral", "openrouter", "vertex", "watsonx"}, Names()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

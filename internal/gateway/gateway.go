@@ -5,7 +5,9 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -55,6 +57,28 @@ type Gateway struct {
 	Metrics  *telemetry.Metrics
 	Registry *prometheus.Registry
 	Catalog  *server.Catalog
+
+	closers []io.Closer // adapters that hold connections (Vertex's gRPC client)
+}
+
+// Close releases the adapters' own connections (an adapter that
+// implements io.Closer, such as Vertex's gRPC client), stops sharing state
+// with other replicas and closes the Redis client, if any. Call it after
+// the HTTP server has drained.
+func (g *Gateway) Close() error {
+	if g.stop != nil {
+		g.stop()
+	}
+	if g.gov != nil {
+		g.gov.close()
+	}
+	var errs []error
+	for _, c := range g.closers {
+		if err := c.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // New builds a gateway from cfg.
@@ -101,6 +125,9 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 			return nil, err
 		}
 		for _, t := range rt.Targets {
+			if c, ok := t.Client.(io.Closer); ok {
+				g.closers = append(g.closers, c)
+			}
 			tracker.Add(t.Name)
 			states[t.Name] = t.Metrics.State
 		}
@@ -126,13 +153,6 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		Responses: o.ResponseStore,
 	})
 	return g, nil
-}
-
-// Close stops sharing state with other replicas and closes the Redis
-// client, if any.
-func (g *Gateway) Close() {
-	g.stop()
-	g.gov.close()
 }
 
 func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.Deps, metrics *telemetry.Metrics) (*executor.Route, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/windrose-gw/windrose/providers/mistral"
 	"github.com/windrose-gw/windrose/providers/openai"
 	"github.com/windrose-gw/windrose/providers/openrouter"
+	"github.com/windrose-gw/windrose/providers/vertex"
 	"github.com/windrose-gw/windrose/providers/watsonx"
 )
 
@@ -21,5 +22,6 @@ func Registry() *providers.Registry {
 	r.Register(bedrock.Kind, bedrock.New)
 	r.Register(azure.Kind, azure.New)
 	r.Register(watsonx.Kind, watsonx.New)
+	r.Register(vertex.Kind, vertex.New)
 	return r
 }

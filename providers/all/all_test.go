@@ -10,7 +10,7 @@ import (
 // duplicate) and under the name configs use.
 func TestRegistry(t *testing.T) {
 	got := Registry().Kinds()
-	if diff := cmp.Diff([]string{"azure", "bedrock", "mistral", "openai", "openrouter", "watsonx"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"azure", "bedrock", "mistral", "openai", "openrouter", "vertex", "watsonx"}, got); diff != "" {
 		t.Errorf("kinds (-want +got):\n%s", diff)
 	}
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 
 const MODEL = 'mistral-medium';
-const DEPLOYMENTS = { mistral: 'mistral', openrouter: 'openrouter', bedrock: 'bedrock', azure: 'azure', watsonx: 'watsonx' }; // deployment -> provider
+const DEPLOYMENTS = { mistral: 'mistral', openrouter: 'openrouter', bedrock: 'bedrock', azure: 'azure', vertex: 'vertex', watsonx: 'watsonx' }; // deployment -> provider
 const TOOL_RESULT = 'sunny and 21 degrees';
 const INVENTED_ID = 'call_abc123def456'; // OpenAI-style; Mistral accepts only 9 alphanumerics
 

@@ -1,0 +1,99 @@
+package mistralwire
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/providers/internal/golden"
+)
+
+var timeZero time.Time
+
+// Vertex's container differs from La Plateforme in what the body may hold;
+// each case pins one difference (PROVIDERS.md §0, §4.1).
+func TestVertexDialectBody(t *testing.T) {
+	req := &llm.ChatRequest{Model: "mistral-medium", Messages: conversation(), Tools: []llm.Tool{weatherTool},
+		IncludeUsage: true, Extra: map[string]json.RawMessage{"safe_prompt": json.RawMessage(`true`)}}
+	tests := []struct {
+		name   string
+		model  string
+		stream bool
+		// want is the body's model id.
+		want string
+	}{
+		// A pinned version lives in the resource path only; the body has the bare id.
+		{"pinned version", "mistral-medium-3@001", true, "mistral-medium-3"},
+		// An unpinned id is sent as is.
+		{"bare id", "mistral-medium-3", false, "mistral-medium-3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, ids, err := Vertex.EncodeRequest(req, tt.model, tt.stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatal(err)
+			}
+			// The model id is in the body (Vertex needs it there too).
+			if got["model"] != tt.want {
+				t.Errorf("model = %v, want %q", got["model"], tt.want)
+			}
+			// Vertex rejects safe_prompt: never sent, even when a caller asks.
+			if _, ok := got["safe_prompt"]; ok || strings.Contains(string(body), "safe_prompt") {
+				t.Errorf("safe_prompt sent: %s", body)
+			}
+			// Usage comes on the last chunk unasked: no stream_options.
+			if _, ok := got["stream_options"]; ok {
+				t.Errorf("stream_options sent: %s", body)
+			}
+			if got["stream"] != tt.stream {
+				t.Errorf("stream = %v, want %v", got["stream"], tt.stream)
+			}
+			// Tool ids are rewritten exactly as for La Plateforme.
+			if r := ids.Rewrite("call_0fypS1hVXabcdefghij"); !validID(r) {
+				t.Errorf("id rewrite %q", r)
+			}
+			golden.Check(t, filepath.Join("testdata", "request", "vertex_"+golden.FileName(tt.name)+".json"), golden.Indent(t, body), *update)
+		})
+	}
+}
+
+// La Plateforme keeps the client's InvalidRequest for an unknown model; on
+// Vertex the model id is the deployment's, so the same answer is a
+// deployment fault.
+func TestDialectClassify(t *testing.T) {
+	body := []byte(`{"object":"error","message":"Invalid model: mistral-medium-3","type":"invalid_model","param":null,"code":"1500"}`)
+	tests := []struct {
+		name string
+		d    Dialect
+		want gwerr.Kind
+	}{
+		// La Plateforme: unchanged.
+		{"la plateforme", Dialect{}, gwerr.InvalidRequest},
+		// Vertex: fail over.
+		{"vertex", Vertex, gwerr.ModelUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.d.Classify(ClassifyError("vertex", 400, nil, body, timeZero, ""))
+			if e.Kind != tt.want || e.Code != "model_not_found" {
+				t.Errorf("got %v (code %q), want %v", e.Kind, e.Code, tt.want)
+			}
+		})
+	}
+	// Other errors pass through untouched.
+	ctx := ClassifyError("vertex", 400, nil, []byte(`{"object":"error","message":"Prompt contains 9 tokens and 0 draft tokens, too large for model with 4 maximum context length"}`), timeZero, "")
+	if got := Vertex.Classify(ctx); got.Kind != gwerr.InvalidRequest || got.Code != gwerr.CodeContextLength {
+		t.Errorf("context length became %v %q", got.Kind, got.Code)
+	}
+	if !ContextTooLong("Prompt contains 40960 tokens and 0 draft tokens, too large for model with 32768 maximum context length") || ContextTooLong("Quota exceeded") {
+		t.Error("ContextTooLong misreads")
+	}
+}
