@@ -389,7 +389,7 @@ func decodeJSON(t *testing.T, b []byte, v any) {
 // failover before the first byte, region narrowing and its 503.
 func TestResponsesRouting(t *testing.T) {
 	t.Parallel()
-	env := Start(t, twoDeployments)
+	env := Start(t, mistralAndOpenRouter)
 	env.Emu("mistral").SetFaults(t, `{"status": 500}`)
 	for _, m := range modes() {
 		t.Run("failover/"+m.name, func(t *testing.T) {

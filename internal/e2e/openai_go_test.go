@@ -20,8 +20,9 @@ import (
 	"github.com/windrose-gw/windrose/internal/config"
 )
 
-// twoDeployments is one model served by the Mistral API and OpenRouter
-// emulators, the two providers whose adapters exist today.
+// twoDeployments is one model served by every provider's emulator (the
+// name stayed from when two adapters existed); tests run once per
+// deployment, pinned.
 const twoDeployments = `
 models:
   - name: mistral-medium
@@ -67,6 +68,26 @@ models:
           project: windrose-e2e
           endpoint: ${EMU_VERTEX_ENDPOINT}
           ca_file: ${EMU_VERTEX_CA_FILE}
+`
+
+// mistralAndOpenRouter is one model on the Mistral API (the only EU
+// deployment) and OpenRouter (global), for routing tests that need to know
+// where a request may go.
+const mistralAndOpenRouter = `
+models:
+  - name: mistral-medium
+    deployments:
+      - name: mistral
+        provider: mistral
+        model: mistral-medium-2508
+        region: eu-west
+        base_url: ${EMU_MISTRAL_URL}
+        api_key: ${EMU_API_KEY}
+      - name: openrouter
+        provider: openrouter
+        model: mistralai/mistral-medium-3.1
+        base_url: ${EMU_OPENROUTER_URL}
+        api_key: ${EMU_API_KEY}
 `
 
 // model is the alias clients ask for in twoDeployments.
