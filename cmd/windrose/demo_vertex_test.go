@@ -11,6 +11,7 @@ import (
 
 	configfiles "github.com/windrose-gw/windrose/config"
 	"github.com/windrose-gw/windrose/internal/config"
+	"github.com/windrose-gw/windrose/internal/emulator"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/providers"
 	"github.com/windrose-gw/windrose/providers/all"
@@ -21,7 +22,7 @@ import (
 // demo sets make config/demo.yaml's deployment answer, stream and not.
 func TestDemoVertexOverTLS(t *testing.T) {
 	env := map[string]string{}
-	for _, name := range []string{"mistral", "openrouter", "vertex"} {
+	for _, name := range emulator.Names() {
 		vars, cleanup, err := startEmulator(name)
 		if err != nil {
 			t.Fatal(err)

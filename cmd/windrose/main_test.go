@@ -53,7 +53,7 @@ func TestCommands(t *testing.T) {
 	}
 	// The example reads its credentials from the environment.
 	for _, k := range []string{"WINDROSE_CLIENT_KEY", "MISTRAL_API_KEY", "OPENROUTER_API_KEY", "AZURE_AI_RESOURCE",
-		"AZURE_AI_API_KEY", "WATSONX_API_KEY", "INTERNAL_LLM_KEY"} {
+		"AZURE_AI_API_KEY", "WATSONX_API_KEY", "INTERNAL_LLM_KEY", "GOOGLE_CLOUD_PROJECT"} {
 		t.Setenv(k, "placeholder")
 	}
 	for _, tc := range cases {

@@ -87,8 +87,10 @@ func TestRequestErrors(t *testing.T) {
 // both, and never a hang or a transport error.
 func TestAllDeploymentsFail(t *testing.T) {
 	t.Parallel()
-	env := Start(t, twoDeployments)
-	for _, dep := range deployments {
+	// Two deployments, so that the default three attempts reach both.
+	env := Start(t, mistralAndOpenRouter)
+	both := []string{"mistral", "openrouter"}
+	for _, dep := range both {
 		env.Emu(dep).SetFaults(t, `{"status": 500}`)
 	}
 	for _, streaming := range []bool{false, true} {
@@ -99,7 +101,7 @@ func TestAllDeploymentsFail(t *testing.T) {
 			}
 		})
 	}
-	for _, dep := range deployments {
+	for _, dep := range both {
 		if n := env.Emu(dep).Requests(t); n == 0 {
 			t.Errorf("deployment %s was never tried: no failover happened", dep)
 		}

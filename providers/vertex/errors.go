@@ -81,7 +81,7 @@ func classifyStatus(st *status.Status, now time.Time, secret string, cooldown ti
 		if httpStatus == 0 {
 			httpStatus = rule.status
 		}
-		e = mistralwire.Vertex.Classify(mistralwire.ClassifyError(Kind, httpStatus, nil, []byte(msg), now, secret))
+		e = mistralwire.ClassifyError(Kind, httpStatus, nil, []byte(msg), now, secret)
 	} else {
 		text := oaicompat.Sanitize(msg, secret)
 		if text == "" {
@@ -167,5 +167,5 @@ func (a *Adapter) bodyError(b *httpbody.HttpBody) *gwerr.Error {
 	if !isErr || httpStatus < 400 {
 		return nil
 	}
-	return mistralwire.Vertex.Classify(mistralwire.ClassifyError(Kind, httpStatus, nil, b.GetData(), a.now(), a.secret))
+	return mistralwire.ClassifyError(Kind, httpStatus, nil, b.GetData(), a.now(), a.secret)
 }

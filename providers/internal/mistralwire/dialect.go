@@ -3,7 +3,6 @@ package mistralwire
 import (
 	"strings"
 
-	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
 )
 
@@ -22,17 +21,11 @@ type Dialect struct {
 	// (publishers/mistralai/models/mistral-medium-3@001) and its container
 	// wants the bare id in the body (PROVIDERS.md §4.1).
 	StripModelVersion bool
-	// ModelNotFoundUnavailable classifies the container's "Invalid model"
-	// answer as gwerr.ModelUnavailable (this deployment cannot serve the
-	// model: fail over) instead of the client's InvalidRequest. On a cloud
-	// the model id is the deployment's configuration, never the client's
-	// choice.
-	ModelNotFoundUnavailable bool
 }
 
 // Vertex is the dialect of Mistral's container behind Vertex AI's
 // rawPredict / streamRawPredict.
-var Vertex = Dialect{StripModelVersion: true, ModelNotFoundUnavailable: true}
+var Vertex = Dialect{StripModelVersion: true}
 
 // BodyModel is the model id the dialect puts in the body for a configured
 // model id.
@@ -48,16 +41,6 @@ func (d Dialect) BodyModel(model string) string {
 // EncodeRequest is the package's EncodeRequest in this dialect.
 func (d Dialect) EncodeRequest(req *llm.ChatRequest, model string, stream bool) ([]byte, *IDMap, error) {
 	return EncodeRequest(req, d.BodyModel(model), stream)
-}
-
-// Classify refines an error ClassifyError (or a caller) produced: in a
-// dialect with ModelNotFoundUnavailable, a model_not_found becomes
-// gwerr.ModelUnavailable. It returns e.
-func (d Dialect) Classify(e *gwerr.Error) *gwerr.Error {
-	if d.ModelNotFoundUnavailable && e != nil && e.Code == "model_not_found" {
-		e.Kind = gwerr.ModelUnavailable
-	}
-	return e
 }
 
 // ContextTooLong reports whether a provider message is Mistral's context

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/providers/internal/golden"
 )
@@ -65,34 +64,10 @@ func TestVertexDialectBody(t *testing.T) {
 	}
 }
 
-// La Plateforme keeps the client's InvalidRequest for an unknown model; on
-// Vertex the model id is the deployment's, so the same answer is a
-// deployment fault.
-func TestDialectClassify(t *testing.T) {
-	body := []byte(`{"object":"error","message":"Invalid model: mistral-medium-3","type":"invalid_model","param":null,"code":"1500"}`)
-	tests := []struct {
-		name string
-		d    Dialect
-		want gwerr.Kind
-	}{
-		// La Plateforme: unchanged.
-		{"la plateforme", Dialect{}, gwerr.InvalidRequest},
-		// Vertex: fail over.
-		{"vertex", Vertex, gwerr.ModelUnavailable},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := tt.d.Classify(ClassifyError("vertex", 400, nil, body, timeZero, ""))
-			if e.Kind != tt.want || e.Code != "model_not_found" {
-				t.Errorf("got %v (code %q), want %v", e.Kind, e.Code, tt.want)
-			}
-		})
-	}
-	// Other errors pass through untouched.
-	ctx := ClassifyError("vertex", 400, nil, []byte(`{"object":"error","message":"Prompt contains 9 tokens and 0 draft tokens, too large for model with 4 maximum context length"}`), timeZero, "")
-	if got := Vertex.Classify(ctx); got.Kind != gwerr.InvalidRequest || got.Code != gwerr.CodeContextLength {
-		t.Errorf("context length became %v %q", got.Kind, got.Code)
-	}
+// ContextTooLong reads Mistral's overflow text wherever it arrives (a gRPC
+// status message on Vertex). The invalid-model answer is a deployment
+// fault on every cloud; errors_test.go covers it.
+func TestContextTooLong(t *testing.T) {
 	if !ContextTooLong("Prompt contains 40960 tokens and 0 draft tokens, too large for model with 32768 maximum context length") || ContextTooLong("Quota exceeded") {
 		t.Error("ContextTooLong misreads")
 	}
