@@ -353,3 +353,41 @@ func TestRedisKilledMidLoad(t *testing.T) {
 		})
 	}
 }
+
+// With Redis, a stored Responses API response is shared by the replicas and
+// scoped to the configured key that created it: replica B continues a
+// conversation started on A; another key cannot read it.
+func TestResponsesSharedAcrossReplicas(t *testing.T) {
+	srv := redistest.Start(t)
+	a := Start(t, keysConfig(`state: { backend: redis, url: "`+srv.URL()+`" }
+`))
+	b := Start(t, replicaConfig(a, srv.URL(), "fail_open", ""))
+	post := func(url, key, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, url+"/v1/responses", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	code, first := post(a.URL, "ops-secret", `{"model":"mistral-medium","input":"Hello"}`)
+	if code != 200 || first["id"] == nil {
+		t.Fatalf("create on A: %d %v", code, first)
+	}
+	id := first["id"].(string)
+	code, second := post(b.URL, "ops-secret", `{"model":"mistral-medium","input":"And then?","previous_response_id":"`+id+`"}`)
+	if code != 200 || second["status"] != "completed" {
+		t.Fatalf("continue on B: %d %v", code, second)
+	}
+	if code := getKey(t, b.URL, "/v1/responses/"+id, "ops-secret", nil); code != 200 {
+		t.Fatalf("GET on B: %d", code)
+	}
+	if code := getKey(t, b.URL, "/v1/responses/"+id, "eu-secret", nil); code != 404 {
+		t.Fatalf("GET with another key: %d, want 404", code)
+	}
+}

@@ -37,8 +37,9 @@ type Options struct {
 	Now        func() time.Time
 	Rand       *rand.Rand
 	// ResponseStore keeps Responses API responses for GET and
-	// previous_response_id. Default: in memory, DefaultResponseTTL and
-	// DefaultResponseBytes.
+	// previous_response_id. Default: Redis when state.backend is redis
+	// (DefaultResponseTTL), else in memory (DefaultResponseTTL and
+	// DefaultResponseBytes).
 	ResponseStore responsestore.Store
 }
 
@@ -92,9 +93,6 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
-	if o.ResponseStore == nil {
-		o.ResponseStore = responsestore.NewMemory(DefaultResponseTTL, DefaultResponseBytes, o.Now)
-	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = NewHTTPClient()
 	}
@@ -114,6 +112,15 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	gov, err := buildGovernance(cfg, o.Registry, o.Logger, o.Now)
 	if err != nil {
 		return nil, err
+	}
+	if o.ResponseStore == nil {
+		// Stored responses live where key state lives: shared by every
+		// replica with Redis, else in this process.
+		if gov.client != nil {
+			o.ResponseStore = responsestore.NewRedis(gov.client, cfg.State.Prefix, DefaultResponseTTL)
+		} else {
+			o.ResponseStore = responsestore.NewMemory(DefaultResponseTTL, DefaultResponseBytes, o.Now)
+		}
 	}
 	g := &Gateway{gov: gov, Health: tracker, Metrics: metrics, Registry: o.Registry, Catalog: server.NewCatalog()}
 	deps := providers.Deps{HTTPClient: o.HTTPClient, Logger: o.Logger}
