@@ -48,3 +48,39 @@ models:
 		t.Errorf("the good deployment is reported:\n%v", err)
 	}
 }
+
+// Every adapter names a misspelt option with its full path, offline.
+func TestCheckAdaptersOptionTypos(t *testing.T) {
+	tests := []struct{ provider, extra string }{
+		{"mistral", ""},
+		{"openrouter", ""},
+		{"openai", "base_url: http://127.0.0.1:1"},
+		{"bedrock", "region: eu-west-1"},
+		{"azure", "region: swedencentral\n        base_url: https://x.services.ai.azure.com"},
+		{"vertex", "region: europe-west4"},
+		{"watsonx", "region: eu-de"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.provider, func(t *testing.T) {
+			yml := `
+models:
+  - name: m
+    deployments:
+      - name: d
+        provider: ` + tt.provider + `
+        model: some-model
+        api_key: k
+        ` + tt.extra + `
+        options: { frobnicate: true }
+`
+			cfg, err := config.Parse([]byte(yml), func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = gateway.CheckAdapters(cfg, all.Registry())
+			if err == nil || !strings.Contains(err.Error(), "models[0].deployments[0].options.frobnicate") {
+				t.Fatalf("err = %v, want the path of the bad option", err)
+			}
+		})
+	}
+}
