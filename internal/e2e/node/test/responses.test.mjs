@@ -5,16 +5,13 @@
 // `node --test` from the parent directory (WINDROSE_BIN names the binary).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createServer as createHTTPServer } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import { startDemo, DEPLOYMENTS } from '../demo.mjs';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createServer as createHTTPServer } from 'node:http';
 
 const MODEL = 'mistral-medium';
-// deployment -> provider: one row per shipped adapter in config/demo.yaml.
-const DEPLOYMENTS = { mistral: 'mistral', openrouter: 'openrouter' };
 const TOOL_RESULT = 'sunny and 21 degrees';
 
 const weatherTool = {
@@ -25,64 +22,16 @@ const weatherTool = {
   strict: false,
 };
 
-let gateway; // the child process
+let demo;
 let client;
-let output = ''; // the child's stdout and stderr, shown when it fails to start
-
-// binary finds the windrose binary: WINDROSE_BIN, else the repo's bin/.
-function binary() {
-  if (process.env.WINDROSE_BIN) return process.env.WINDROSE_BIN;
-  const local = fileURLToPath(new URL('../../../../bin/windrose', import.meta.url));
-  if (existsSync(local)) return local;
-  throw new Error('set WINDROSE_BIN to a built windrose binary (make test-node does)');
-}
-
-// freePort asks the kernel for an unused loopback port.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-// waitReady polls /readyz until it answers 200, the child exits, or 10 s pass.
-async function waitReady(base) {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (gateway.exitCode !== null) throw new Error(`windrose demo exited with ${gateway.exitCode}:\n${output}`);
-    try {
-      const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`windrose demo not ready within 10 s:\n${output}`);
-}
+let base;
 
 before(async () => {
-  const port = await freePort();
-  gateway = spawn(binary(), ['demo', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  gateway.stdout.on('data', (b) => { output += b; });
-  gateway.stderr.on('data', (b) => { output += b; });
-  const base = `http://127.0.0.1:${port}`;
-  await waitReady(base);
-  client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 });
+  demo = await startDemo();
+  ({ client, base } = demo);
 }, { timeout: 15_000 });
 
-after(async () => {
-  if (!gateway || gateway.exitCode !== null) return;
-  const exited = new Promise((r) => gateway.once('exit', r));
-  gateway.kill('SIGTERM');
-  const timer = setTimeout(() => gateway.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}, { timeout: 10_000 });
+after(() => demo?.stop(), { timeout: 10_000 });
 
 const pin = (dep) => ({ headers: { 'X-Windrose-Deployment': dep } });
 

@@ -7,11 +7,8 @@
 // must still produce both events through windrose.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import { startDemo } from '../demo.mjs';
 
 const MODEL = 'mistral-medium';
 const weatherTool = {
@@ -23,43 +20,16 @@ const weatherTool = {
   },
 };
 
-let gateway;
+let demo;
 let client;
 let base;
-let output = '';
 
-function binary() {
-  if (process.env.WINDROSE_BIN) return process.env.WINDROSE_BIN;
-  const local = fileURLToPath(new URL('../../../../bin/windrose', import.meta.url));
-  if (existsSync(local)) return local;
-  throw new Error('set WINDROSE_BIN to a built windrose binary (make test-node does)');
-}
+before(async () => {
+  demo = await startDemo();
+  ({ client, base } = demo);
+}, { timeout: 15_000 });
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady() {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (gateway.exitCode !== null) throw new Error(`windrose demo exited with ${gateway.exitCode}:\n${output}`);
-    try {
-      const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`windrose demo not ready within 10 s:\n${output}`);
-}
+after(() => demo?.stop(), { timeout: 10_000 });
 
 // deployments lists the demo model's deployments from the status view.
 async function deployments() {
@@ -70,25 +40,6 @@ async function deployments() {
   assert.ok(model, `status lists ${MODEL}`);
   return model.deployments.map((d) => d.name);
 }
-
-before(async () => {
-  const port = await freePort();
-  gateway = spawn(binary(), ['demo', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  gateway.stdout.on('data', (b) => { output += b; });
-  gateway.stderr.on('data', (b) => { output += b; });
-  base = `http://127.0.0.1:${port}`;
-  await waitReady();
-  client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 });
-}, { timeout: 15_000 });
-
-after(async () => {
-  if (!gateway || gateway.exitCode !== null) return;
-  const exited = new Promise((r) => gateway.once('exit', r));
-  gateway.kill('SIGTERM');
-  const timer = setTimeout(() => gateway.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}, { timeout: 10_000 });
 
 // events runs one .stream() call and records the helper's done events.
 async function events(body, dep) {
