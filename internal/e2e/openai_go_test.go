@@ -261,6 +261,12 @@ func TestChatCompletion(t *testing.T) {
 			checkUsage(t, out.Usage)
 		})
 	}
+	// Every emulator answers with the model id it was asked for (Vertex's
+	// "mistral-medium-3" is Medium 3 itself, not La Plateforme's alias), so
+	// no deployment reports a model mismatch.
+	if got := env.Metric(t, "windrose_model_mismatch_total", nil); got != 0 {
+		t.Errorf("windrose_model_mismatch_total = %v, want 0", got)
+	}
 }
 
 // TestChatStream checks that a stream folds, chunk by chunk, into exactly

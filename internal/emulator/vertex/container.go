@@ -26,6 +26,10 @@ const containerKey = "vertex-internal"
 func (s *Server) runContainer(ctx context.Context, w *containerWriter, body []byte, f emukit.Faults) (err error) {
 	opts := s.opts
 	opts.APIKey, opts.Faults = containerKey, f
+	// La Plateforme's moving names do not apply: on Vertex
+	// "mistral-medium-3" is Medium 3 itself (PROVIDERS.md §0), and the
+	// answer names the model asked for.
+	opts.Aliases = map[string]string{}
 	c := mistral.New(opts)
 	r, rerr := http.NewRequestWithContext(ctx, http.MethodPost, "/v1/chat/completions", bytes.NewReader(body))
 	if rerr != nil {
