@@ -56,6 +56,7 @@ func (e *Executor) failed(rt *Route, a *attempt) gwerr.Kind {
 	if a.stream != nil {
 		a.stream.Close()
 	}
+	a.upEnd()
 	ge := gwerr.As(a.err)
 	m := a.t.Metrics
 	m.Duration.Observe(e.now().Sub(a.start).Seconds())
@@ -87,6 +88,7 @@ func (e *Executor) lost(rt *Route, a *attempt) {
 	if a.stream != nil {
 		a.stream.Close()
 	}
+	a.upEnd()
 	a.cancel(nil)
 	a.t.Metrics.Outcome("canceled")
 	e.health.Release(a.t.Name)

@@ -18,7 +18,9 @@ func (e *Executor) Chat(ctx context.Context, rt *Route, req *llm.ChatRequest, rr
 			stop := time.AfterFunc(rt.AttemptTimeout, func() { a.cancel(errAttemptTimeout) })
 			defer stop.Stop()
 		}
+		a.upBegin()
 		a.resp, a.err = a.t.Client.Chat(a.ctx, req)
+		a.upEnd()
 	})
 	if err != nil {
 		return nil, res, err

@@ -81,6 +81,10 @@ type Result struct {
 	Target    *Target // the deployment that answered; nil if none did
 	Attempts  int     // attempts started, hedges included
 	Committed bool    // a stream reached the client (errors after this are in-band)
+	// Upstream is the time the request spent waiting on providers: the
+	// walk over its attempts (backoffs included) and, on a stream, each
+	// read of the next event. The rest of a request is windrose's overhead.
+	Upstream time.Duration
 }
 
 // Executor runs requests. It is safe for concurrent use.

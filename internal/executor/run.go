@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
@@ -43,6 +44,23 @@ type attempt struct {
 	// winResult is the attempts_total result of the winner: success or
 	// hedge_won. Empty for attempts that did not win.
 	winResult string
+	// waited is a committed stream's time spent reading the next event.
+	waited time.Duration
+	// counted says windrose_upstream_in_flight counts this attempt.
+	counted atomic.Bool
+}
+
+// upBegin counts the attempt in windrose_upstream_in_flight.
+func (a *attempt) upBegin() {
+	a.counted.Store(true)
+	a.t.Metrics.InFlight.Inc()
+}
+
+// upEnd stops counting it; calling it again does nothing.
+func (a *attempt) upEnd() {
+	if a.counted.CompareAndSwap(true, false) {
+		a.t.Metrics.InFlight.Dec()
+	}
 }
 
 // opener performs the part of an attempt that may still be retried: the
@@ -57,9 +75,12 @@ func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream
 		return nil, Result{}, err
 	}
 	rt.requests.Add(1)
+	start := e.now()
 	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), pinned: rr.Pin != "", deferWin: stream,
 		inline: rt.HedgeBudget <= 0}
-	return w.loop()
+	a, res, err := w.loop()
+	res.Upstream = e.now().Sub(start)
+	return a, res, err
 }
 
 // walk is the state of one request's walk over its plan.

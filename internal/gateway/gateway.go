@@ -110,6 +110,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		return nil, fmt.Errorf("server.listen: %s", msg)
 	}
 	metrics := telemetry.NewMetrics(o.Registry)
+	metrics.ConfigLastReload.Set(float64(o.Now().Unix()))
 	tracker := health.NewTracker(o.Breaker, o.Now)
 	gov, err := buildGovernance(cfg, o.Registry, o.Logger, o.Now)
 	if err != nil {
