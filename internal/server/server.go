@@ -65,7 +65,7 @@ func (c *Catalog) Routes() []*executor.Route {
 
 // Options configures a Server.
 type Options struct {
-	Catalog  *Catalog
+	Catalog  *Catalog // the first snapshot's routes (see Swap)
 	Executor *executor.Executor
 	Metrics  *telemetry.Metrics
 	Gatherer prometheus.Gatherer
@@ -89,6 +89,7 @@ type Options struct {
 // Server serves the gateway's HTTP API.
 type Server struct {
 	o       Options
+	snap    atomic.Pointer[Snapshot] // routes and keys; swapped by a reload
 	handler http.Handler
 	ready   atomic.Bool
 	created int64
@@ -103,6 +104,7 @@ func New(o Options) *Server {
 		o.Logger = zap.NewNop()
 	}
 	s := &Server{o: o, created: o.Now().Unix()}
+	s.snap.Store(&Snapshot{Catalog: o.Catalog, Keys: o.Keys})
 	s.ready.Store(true)
 	r := chi.NewRouter()
 	r.Use(requestID, s.recoverer)
