@@ -68,7 +68,17 @@ func runGatewayFile(cfg *config.Config, path string, ln net.Listener, stderr io.
 	}
 	reg := prometheus.NewRegistry()
 	telemetry.RegisterBuildInfo(reg, version)
-	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Logger: log, Prices: prices, Registry: reg})
+	tracing, err := telemetry.NewTracing(cfg.Telemetry.Tracing, version)
+	if err != nil {
+		fmt.Fprintf(stderr, "windrose: telemetry.tracing: %v\n", err)
+		return 1
+	}
+	defer func() { // flush the last spans, but never hang the exit on a collector
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tracing.Shutdown(ctx)
+	}()
+	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Logger: log, Prices: prices, Registry: reg, Tracer: tracing.Tracer})
 	if err != nil {
 		fmt.Fprintf(stderr, "windrose: %v\n", err)
 		return 1

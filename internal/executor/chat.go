@@ -27,6 +27,9 @@ func (e *Executor) Chat(ctx context.Context, rt *Route, req *llm.ChatRequest, rr
 	}
 	a.cancel(nil)
 	a.model = a.resp.Model
+	if len(a.resp.Choices) > 0 {
+		a.finish = string(a.resp.Choices[0].FinishReason)
+	}
 	e.succeeded(a, a.resp.Usage)
 	return a.resp, res, nil
 }

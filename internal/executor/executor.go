@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/config"
@@ -97,8 +98,9 @@ type Executor struct {
 	rnd   *rand.Rand
 
 	// sleep waits for d or until ctx ends; replaced in tests.
-	sleep func(done <-chan struct{}, d time.Duration) bool
-	now   func() time.Time
+	sleep  func(done <-chan struct{}, d time.Duration) bool
+	now    func() time.Time
+	tracer trace.Tracer
 }
 
 // Options configures an Executor.
@@ -108,11 +110,12 @@ type Options struct {
 	Logger  *zap.Logger
 	Rand    *rand.Rand       // default: seeded from the clock
 	Now     func() time.Time // default: time.Now
+	Tracer  trace.Tracer     // a span per attempt; nil: no tracing
 }
 
 // New returns an Executor.
 func New(o Options) *Executor {
-	e := &Executor{health: o.Health, metrics: o.Metrics, log: o.Logger, rnd: o.Rand, now: o.Now}
+	e := &Executor{health: o.Health, metrics: o.Metrics, log: o.Logger, rnd: o.Rand, now: o.Now, tracer: o.Tracer}
 	if e.rnd == nil {
 		e.rnd = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))
 	}

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/internal/router"
@@ -48,6 +50,11 @@ type attempt struct {
 	waited time.Duration
 	// counted says windrose_upstream_in_flight counts this attempt.
 	counted atomic.Bool
+	// finish is the answer's finish reason, for the attempt's span.
+	finish string
+	// span is the attempt's trace span (nil when tracing is off).
+	span     trace.Span
+	spanDone atomic.Bool
 }
 
 // upBegin counts the attempt in windrose_upstream_in_flight.
@@ -166,6 +173,7 @@ func (w *walk) loop() (*attempt, Result, error) {
 				}
 				w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed_over").Inc()
 				w.e.metrics.Failovers.WithLabelValues(w.rt.Model.Name, gwerr.CodeContextLength).Inc()
+				w.failoverEvent(a, gwerr.CodeContextLength)
 				continue
 			}
 			if !kind.Retryable() {
@@ -179,6 +187,7 @@ func (w *walk) loop() (*attempt, Result, error) {
 			if w.tries < w.rt.Attempts && w.startNext(false) {
 				w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed_over").Inc()
 				w.e.metrics.Failovers.WithLabelValues(w.rt.Model.Name, kind.String()).Inc()
+				w.failoverEvent(a, kind.String())
 				continue
 			}
 			if w.tries < w.rt.Attempts && w.retrySame(a) {
@@ -278,8 +287,9 @@ func backoff(n int) time.Duration {
 }
 
 func (w *walk) launch(t *Target, hedge bool) {
-	ctx, cancel := context.WithCancelCause(w.ctx)
-	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge}
+	ctx, span := w.e.startSpan(w.ctx, t, hedge)
+	ctx, cancel := context.WithCancelCause(ctx)
+	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge, span: span}
 	w.inflight = append(w.inflight, a)
 	w.res.Attempts++
 	if !hedge {

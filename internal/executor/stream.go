@@ -175,6 +175,7 @@ func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
 			ev.Deltas[i].Role = "" // the sink sent the role when it committed
 			if ev.Deltas[i].FinishReason != "" {
 				finished = true
+				a.finish = string(ev.Deltas[i].FinishReason)
 			}
 		}
 		if len(ev.Deltas) > 0 {
@@ -270,6 +271,7 @@ func (e *Executor) finishEmpty(rt *Route, a *attempt, sink Sink, res Result) (*l
 		finish = llm.FinishStop
 	}
 	ev := &llm.StreamEvent{Deltas: []llm.Delta{{FinishReason: finish}}}
+	a.finish = string(finish)
 	up := usagePtr(a.empty.usage, a.empty.hasUse)
 	e.succeeded(a, up)
 	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, a.winResult).Inc()

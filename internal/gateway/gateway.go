@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/config"
@@ -40,6 +41,9 @@ type Options struct {
 	// previous_response_id. Default: in memory, DefaultResponseTTL and
 	// DefaultResponseBytes.
 	ResponseStore responsestore.Store
+	// Tracer opens a span per request and per attempt (nil: no tracing;
+	// see telemetry.NewTracing).
+	Tracer trace.Tracer
 }
 
 // Defaults of the in-memory response store.
@@ -142,13 +146,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	var ctx context.Context
 	ctx, g.stop = context.WithCancel(context.Background())
 	gov.share(ctx, tracker, o.Now)
-	exec := executor.New(executor.Options{Health: tracker, Metrics: metrics, Logger: o.Logger, Rand: o.Rand, Now: o.Now})
+	exec := executor.New(executor.Options{Health: tracker, Metrics: metrics, Logger: o.Logger, Rand: o.Rand, Now: o.Now, Tracer: o.Tracer})
 	g.Server = server.New(server.Options{
 		Catalog: g.Catalog, Executor: exec, Metrics: metrics, Gatherer: o.Registry, Logger: o.Logger,
 		Status: tracker.Status, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
 		Keys: gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
-		Responses: o.ResponseStore,
+		Responses: o.ResponseStore, Tracer: o.Tracer,
 	})
 	g.Server.Current().Drained = sn.close
 	return g, nil

@@ -181,6 +181,7 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 	s.o.Metrics.Requests.WithLabelValues(acc.model, strconv.Itoa(status), stream, api).Inc()
 	s.o.Metrics.RequestDuration.WithLabelValues(acc.model, stream, api).Observe(d.Seconds())
 	s.o.Metrics.Overhead.Observe(max(d-acc.res.Upstream, 0).Seconds())
+	traceFinish(r, acc, status)
 	fields := []zap.Field{
 		zap.String("request_id", RequestID(r.Context())),
 		zap.String("api", api),

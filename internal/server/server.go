@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/executor"
@@ -84,6 +85,8 @@ type Options struct {
 	// Responses keeps stored Responses API responses (GET /v1/responses/{id},
 	// previous_response_id); nil: no storage, and those answer 400.
 	Responses responsestore.Store
+	// Tracer opens a span per client request (nil: no tracing).
+	Tracer trace.Tracer
 }
 
 // Server serves the gateway's HTTP API.
@@ -112,7 +115,7 @@ func New(o Options) *Server {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	r.Group(func(r chi.Router) {
-		r.Use(s.auth)
+		r.Use(s.traced, s.auth)
 		r.Post("/v1/chat/completions", s.chat)
 		r.Post("/v1/responses", s.responses)
 		r.Get("/v1/responses/{id}", s.getResponse)
