@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/windrose-gw/windrose/internal/config"
 	"github.com/windrose-gw/windrose/internal/emulator"
@@ -280,5 +282,42 @@ func TestWatchConfigMapSwap(t *testing.T) {
 	waitFor("error", 1)
 	if dep, err := call(srv.URL, true); err != nil || dep != "b" {
 		t.Fatalf("after a broken swap: deployment %q, error %v; want b still", dep, err)
+	}
+}
+
+// TestReloadLogsEveryProblem: a rejected file logs each of its problems,
+// and the counter and old routes say it changed nothing.
+func TestReloadLogsEveryProblem(t *testing.T) {
+	urls := upstreams(t, "a")
+	core, logs := observer.New(zap.InfoLevel)
+	cfg, err := config.Parse([]byte(reloadConfig(urls, false, "a")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Logger: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	path := filepath.Join(t.TempDir(), "windrose.yaml")
+	bad := reloadConfig(urls, true, "a") + "    strategy: sideways\n"
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.ReloadFile(path, nil, "test", false); err == nil {
+		t.Fatal("a broken file reloaded")
+	}
+	entries := logs.FilterMessage("config reload rejected; the previous config keeps serving").All()
+	if len(entries) != 1 {
+		t.Fatalf("%d rejection lines, want 1", len(entries))
+	}
+	got := fmt.Sprint(entries[0].ContextMap()["problems"])
+	for _, want := range []string{"atempts", "strategy"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("logged problems %s lack %q", got, want)
+		}
+	}
+	if _, ok := gw.Server.Current().Catalog.Lookup("m"); !ok {
+		t.Error("the old routes no longer serve")
 	}
 }
