@@ -22,7 +22,7 @@ import (
 // Requests in flight finish on the snapshot they started with; breaker,
 // cooldown and latency state carry over for deployments whose name and
 // provider stay. On any problem nothing changes and the error names every
-// one. Settings that need a restart (server.*, state.*) are logged, not
+// one. Settings that need a restart (server.*, state.*, telemetry.*) are logged, not
 // applied. Reload counts itself in windrose_config_reloads_total.
 func (g *Gateway) Reload(cfg *config.Config) error {
 	g.mu.Lock()
@@ -76,6 +76,9 @@ func restartOnly(a, b *config.Config) []string {
 	}
 	if !reflect.DeepEqual(a.State, b.State) {
 		out = append(out, "state")
+	}
+	if !reflect.DeepEqual(a.Telemetry, b.Telemetry) {
+		out = append(out, "telemetry")
 	}
 	return out
 }
