@@ -189,14 +189,6 @@ var rows = []row{
 		{"timeseries", "Hedges by result", "Hedged second attempts (windrose_hedges_total): started, won, over_budget.", "reqps", true,
 			[]q{{`sum by (model, result) (rate(windrose_hedges_total{` + fModel + `}[$__rate_interval]))`, "{{model}} {{result}}"}}},
 	}},
-}
-
-// mergeRows chart metrics other branches add (issue 13: overhead, in-flight
-// gauges, config reloads). They are not in rows yet because this branch does
-// not export them and the live test demands data from every panel: once
-// merged, append them to rows, run -update, and list "Config reloads by
-// result" in live_test.go's mayBeEmpty if that test does no reload.
-var mergeRows = []row{
 	{"Gateway overhead", []spec{
 		{"timeseries", "Time spent inside windrose per request", "windrose_overhead_seconds: request time minus time waiting on the provider. The number that shows the gateway is not the bottleneck.", "s", false,
 			[]q{
@@ -230,7 +222,7 @@ func labelVar(name, label, def string) variable {
 func buildDashboard() dashboard {
 	d := dashboard{
 		Title: "windrose", UID: "windrose-overview",
-		Description: "windrose LLM gateway: traffic, latency and time to first token, errors and failovers, tokens and cost, breakers and cooldowns. Needs deploy/prometheus/recording.yaml.",
+		Description: "windrose LLM gateway: traffic, latency and time to first token, errors and failovers, tokens and cost, breakers and cooldowns, gateway overhead, config reloads. Needs deploy/prometheus/recording.yaml.",
 		Tags:        []string{"windrose", "llm"}, Timezone: "browser", Editable: true, GraphTooltip: 1,
 		SchemaVersion: 39, Version: 1, Refresh: "30s",
 		Annotations: map[string]any{"list": []any{map[string]any{

@@ -99,17 +99,6 @@ func TestLivePrometheus(t *testing.T) {
 			}
 		}
 	})
-	t.Run("rows waiting for merge parse", func(t *testing.T) {
-		for _, r := range mergeRows {
-			for _, sp := range r.panels {
-				for _, qq := range sp.queries {
-					if _, err := prom.instant(substitute(t, qq.expr)); err != nil {
-						t.Errorf("panel %q: %v", sp.title, err)
-					}
-				}
-			}
-		}
-	})
 	t.Run("the checker fails broken queries", func(t *testing.T) {
 		// A misspelt metric parses but finds nothing; a syntax error does
 		// not parse. Either must be reported, or the checks above mean nothing.
@@ -130,6 +119,9 @@ var mayBeEmpty = map[string]string{
 	"Usage missing and cost unknown": "every emulator reports usage and every deployment has a price",
 	"Model mismatches":               "the emulators answer with the configured model id",
 	"Cost USD per hour by key":       "the live config has no named keys",
+	// windrose_in_flight{model} is exported by the in-flight cap (another
+	// branch): drop this line once both are merged.
+	"Requests in flight": "windrose_in_flight is not exported by this branch",
 }
 
 // liveConfig: two deployments in the first tier, a slow one that hedging

@@ -40,14 +40,21 @@ func serve(args []string, _, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "windrose: %v\n", err)
 		return 1
 	}
-	return runGateway(cfg, ln, stderr, nil)
+	return runGatewayFile(cfg, *path, ln, stderr, nil)
 }
 
-// runGateway serves cfg on ln until SIGTERM or SIGINT, then drains: /readyz
-// turns 503 at once, new requests are still served for drain_delay, then
-// the listener closes and in-flight requests and streams get
-// shutdown_grace to finish. started, when set, is called once serving.
+// runGateway serves cfg on ln (see runGatewayFile), with no file to reload.
 func runGateway(cfg *config.Config, ln net.Listener, stderr io.Writer, started func()) int {
+	return runGatewayFile(cfg, "", ln, stderr, started)
+}
+
+// runGatewayFile serves cfg on ln until SIGTERM or SIGINT, then drains:
+// /readyz turns 503 at once, new requests are still served for drain_delay,
+// then the listener closes and in-flight requests and streams get
+// shutdown_grace to finish. started, when set, is called once serving.
+// With path set, SIGHUP and a change of the file (its directory is
+// watched, for Kubernetes' ConfigMap symlink swap) reload it.
+func runGatewayFile(cfg *config.Config, path string, ln net.Listener, stderr io.Writer, started func()) int {
 	log, err := telemetry.NewLogger(cfg.Server.LogLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "windrose: %v\n", err)
@@ -61,7 +68,17 @@ func runGateway(cfg *config.Config, ln net.Listener, stderr io.Writer, started f
 	}
 	reg := prometheus.NewRegistry()
 	telemetry.RegisterBuildInfo(reg, version)
-	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Logger: log, Prices: prices, Registry: reg})
+	tracing, err := telemetry.NewTracing(cfg.Telemetry.Tracing, version)
+	if err != nil {
+		fmt.Fprintf(stderr, "windrose: telemetry.tracing: %v\n", err)
+		return 1
+	}
+	defer func() { // flush the last spans, but never hang the exit on a collector
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tracing.Shutdown(ctx)
+	}()
+	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Logger: log, Prices: prices, Registry: reg, Tracer: tracing.Tracer})
 	if err != nil {
 		fmt.Fprintf(stderr, "windrose: %v\n", err)
 		return 1
@@ -72,6 +89,9 @@ func runGateway(cfg *config.Config, ln net.Listener, stderr io.Writer, started f
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if path != "" {
+		watchConfig(ctx, gw, path, log)
+	}
 	log.Info("serving", zap.String("listen", ln.Addr().String()), zap.String("version", version))
 	if started != nil {
 		started()
@@ -117,4 +137,28 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
 	return 0
+}
+
+// watchConfig reloads path on SIGHUP and when the file changes, until ctx
+// ends.
+func watchConfig(ctx context.Context, gw *gateway.Gateway, path string, log *zap.Logger) {
+	if data, err := os.ReadFile(path); err == nil {
+		gw.SetLoaded(data)
+	}
+	if err := gw.Watch(ctx, path, os.Getenv, 250*time.Millisecond); err != nil {
+		log.Warn("config file not watched; SIGHUP still reloads", zap.Error(err))
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				_ = gw.ReloadFile(path, os.Getenv, "SIGHUP", true)
+			}
+		}
+	}()
 }

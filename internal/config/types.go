@@ -27,6 +27,8 @@ type Config struct {
 	Keys []Key `yaml:"keys"`
 	// State is where key counters and spend live. Default: memory.
 	State State `yaml:"state"`
+	// Telemetry configures tracing. Default: off.
+	Telemetry Telemetry `yaml:"telemetry,omitempty"`
 }
 
 // Server holds listener and process settings.

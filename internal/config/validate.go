@@ -62,6 +62,7 @@ func validate(c *Config, providers []string) []*FieldError {
 		}
 	}
 	validateKeys(&p, c, models, known, sha256.Sum256)
+	validateTelemetry(&p, &c.Telemetry)
 	if msg := ClientAuthProblem(c); msg != "" {
 		p.add("server.listen", "%s", msg)
 	}

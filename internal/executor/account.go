@@ -56,7 +56,9 @@ func (e *Executor) failed(rt *Route, a *attempt) gwerr.Kind {
 	if a.stream != nil {
 		a.stream.Close()
 	}
+	a.upEnd()
 	ge := gwerr.As(a.err)
+	a.endSpan("failed", ge.Kind.String(), providers.UsageOf(a.err))
 	m := a.t.Metrics
 	m.Duration.Observe(e.now().Sub(a.start).Seconds())
 	m.Outcome(ge.Kind.String())
@@ -87,6 +89,7 @@ func (e *Executor) lost(rt *Route, a *attempt) {
 	if a.stream != nil {
 		a.stream.Close()
 	}
+	a.upEnd()
 	a.cancel(nil)
 	a.t.Metrics.Outcome("canceled")
 	e.health.Release(a.t.Name)
@@ -95,6 +98,7 @@ func (e *Executor) lost(rt *Route, a *attempt) {
 		result = "hedge_lost"
 	}
 	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, result).Inc()
+	a.endSpan(result, "", nil)
 	if a.resp != nil && a.resp.Usage != nil {
 		e.account(a.ctx, a.t, a.resp.Usage)
 	} else if u := providers.UsageOf(a.err); u != nil {
@@ -154,6 +158,7 @@ func (e *Executor) succeeded(a *attempt, u *llm.Usage) {
 	e.health.Success(a.t.Name, latency)
 	a.t.unavailLogged.Store(false)
 	e.checkModel(a)
+	a.endSpan("success", "", u)
 	if u == nil {
 		m.UsageMissing.Inc()
 		return

@@ -18,13 +18,18 @@ func (e *Executor) Chat(ctx context.Context, rt *Route, req *llm.ChatRequest, rr
 			stop := time.AfterFunc(rt.AttemptTimeout, func() { a.cancel(errAttemptTimeout) })
 			defer stop.Stop()
 		}
+		a.upBegin()
 		a.resp, a.err = a.t.Client.Chat(a.ctx, req)
+		a.upEnd()
 	})
 	if err != nil {
 		return nil, res, err
 	}
 	a.cancel(nil)
 	a.model = a.resp.Model
+	if len(a.resp.Choices) > 0 {
+		a.finish = string(a.resp.Choices[0].FinishReason)
+	}
 	e.succeeded(a, a.resp.Usage)
 	return a.resp, res, nil
 }

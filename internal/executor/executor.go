@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/config"
@@ -81,6 +82,10 @@ type Result struct {
 	Target    *Target // the deployment that answered; nil if none did
 	Attempts  int     // attempts started, hedges included
 	Committed bool    // a stream reached the client (errors after this are in-band)
+	// Upstream is the time the request spent waiting on providers: the
+	// walk over its attempts (backoffs included) and, on a stream, each
+	// read of the next event. The rest of a request is windrose's overhead.
+	Upstream time.Duration
 }
 
 // Executor runs requests. It is safe for concurrent use.
@@ -93,8 +98,9 @@ type Executor struct {
 	rnd   *rand.Rand
 
 	// sleep waits for d or until ctx ends; replaced in tests.
-	sleep func(done <-chan struct{}, d time.Duration) bool
-	now   func() time.Time
+	sleep  func(done <-chan struct{}, d time.Duration) bool
+	now    func() time.Time
+	tracer trace.Tracer
 }
 
 // Options configures an Executor.
@@ -104,11 +110,12 @@ type Options struct {
 	Logger  *zap.Logger
 	Rand    *rand.Rand       // default: seeded from the clock
 	Now     func() time.Time // default: time.Now
+	Tracer  trace.Tracer     // a span per attempt; nil: no tracing
 }
 
 // New returns an Executor.
 func New(o Options) *Executor {
-	e := &Executor{health: o.Health, metrics: o.Metrics, log: o.Logger, rnd: o.Rand, now: o.Now}
+	e := &Executor{health: o.Health, metrics: o.Metrics, log: o.Logger, rnd: o.Rand, now: o.Now, tracer: o.Tracer}
 	if e.rnd == nil {
 		e.rnd = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))
 	}

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
@@ -43,6 +46,28 @@ type attempt struct {
 	// winResult is the attempts_total result of the winner: success or
 	// hedge_won. Empty for attempts that did not win.
 	winResult string
+	// waited is a committed stream's time spent reading the next event.
+	waited time.Duration
+	// counted says windrose_upstream_in_flight counts this attempt.
+	counted atomic.Bool
+	// finish is the answer's finish reason, for the attempt's span.
+	finish string
+	// span is the attempt's trace span (nil when tracing is off).
+	span     trace.Span
+	spanDone atomic.Bool
+}
+
+// upBegin counts the attempt in windrose_upstream_in_flight.
+func (a *attempt) upBegin() {
+	a.counted.Store(true)
+	a.t.Metrics.InFlight.Inc()
+}
+
+// upEnd stops counting it; calling it again does nothing.
+func (a *attempt) upEnd() {
+	if a.counted.CompareAndSwap(true, false) {
+		a.t.Metrics.InFlight.Dec()
+	}
 }
 
 // opener performs the part of an attempt that may still be retried: the
@@ -57,9 +82,12 @@ func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream
 		return nil, Result{}, err
 	}
 	rt.requests.Add(1)
+	start := e.now()
 	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), pinned: rr.Pin != "", deferWin: stream,
 		inline: rt.HedgeBudget <= 0}
-	return w.loop()
+	a, res, err := w.loop()
+	res.Upstream = e.now().Sub(start)
+	return a, res, err
 }
 
 // walk is the state of one request's walk over its plan.
@@ -145,6 +173,7 @@ func (w *walk) loop() (*attempt, Result, error) {
 				}
 				w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed_over").Inc()
 				w.e.metrics.Failovers.WithLabelValues(w.rt.Model.Name, gwerr.CodeContextLength).Inc()
+				w.failoverEvent(a, gwerr.CodeContextLength)
 				continue
 			}
 			if !kind.Retryable() {
@@ -158,6 +187,7 @@ func (w *walk) loop() (*attempt, Result, error) {
 			if w.tries < w.rt.Attempts && w.startNext(false) {
 				w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "failed_over").Inc()
 				w.e.metrics.Failovers.WithLabelValues(w.rt.Model.Name, kind.String()).Inc()
+				w.failoverEvent(a, kind.String())
 				continue
 			}
 			if w.tries < w.rt.Attempts && w.retrySame(a) {
@@ -257,8 +287,9 @@ func backoff(n int) time.Duration {
 }
 
 func (w *walk) launch(t *Target, hedge bool) {
-	ctx, cancel := context.WithCancelCause(w.ctx)
-	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge}
+	ctx, span := w.e.startSpan(w.ctx, t, hedge)
+	ctx, cancel := context.WithCancelCause(ctx)
+	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge, span: span}
 	w.inflight = append(w.inflight, a)
 	w.res.Attempts++
 	if !hedge {

@@ -79,6 +79,7 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 		return nil, res, err
 	}
 	defer a.cancel(nil)
+	defer a.upEnd()
 	defer a.stream.Close()
 	if err := sink.Commit(a.t, res.Attempts); err != nil {
 		e.lost(rt, a)
@@ -90,6 +91,7 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 		return e.finishEmpty(rt, a, sink, res)
 	}
 	u, err := e.pump(rt, a, sink)
+	res.Upstream += a.waited
 	return u, res, err
 }
 
@@ -100,8 +102,10 @@ func (e *Executor) openStream(rt *Route, req *llm.ChatRequest, a *attempt) {
 		t := time.AfterFunc(d, func() { a.cancel(errFirstToken) })
 		defer t.Stop()
 	}
+	a.upBegin()
 	a.stream, a.err = a.t.Client.ChatStream(a.ctx, req)
 	if a.err != nil {
+		a.upEnd()
 		return
 	}
 	for {
@@ -171,6 +175,7 @@ func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
 			ev.Deltas[i].Role = "" // the sink sent the role when it committed
 			if ev.Deltas[i].FinishReason != "" {
 				finished = true
+				a.finish = string(ev.Deltas[i].FinishReason)
 			}
 		}
 		if len(ev.Deltas) > 0 {
@@ -181,7 +186,9 @@ func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
 		}
 		var err error
 		stall.waiting()
+		t0 := e.now()
 		ev, err = a.stream.Next()
+		a.waited += e.now().Sub(t0)
 		stall.got()
 		if err == io.EOF && finished {
 			// A finish reason then a clean end is a whole answer, with or
@@ -264,6 +271,7 @@ func (e *Executor) finishEmpty(rt *Route, a *attempt, sink Sink, res Result) (*l
 		finish = llm.FinishStop
 	}
 	ev := &llm.StreamEvent{Deltas: []llm.Delta{{FinishReason: finish}}}
+	a.finish = string(finish)
 	up := usagePtr(a.empty.usage, a.empty.hasUse)
 	e.succeeded(a, up)
 	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, a.winResult).Inc()

@@ -5,14 +5,15 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/config"
@@ -41,6 +42,9 @@ type Options struct {
 	// (DefaultResponseTTL), else in memory (DefaultResponseTTL and
 	// DefaultResponseBytes).
 	ResponseStore responsestore.Store
+	// Tracer opens a span per request and per attempt (nil: no tracing;
+	// see telemetry.NewTracing).
+	Tracer trace.Tracer
 }
 
 // Defaults of the in-memory response store.
@@ -57,9 +61,16 @@ type Gateway struct {
 	Health   *health.Tracker
 	Metrics  *telemetry.Metrics
 	Registry *prometheus.Registry
-	Catalog  *server.Catalog
+	Catalog  *server.Catalog // the routes built at start (a reload swaps the server's)
 
-	closers []io.Closer // adapters that hold connections (Vertex's gRPC client)
+	o    Options
+	deps providers.Deps
+	// mu serialises reloads; cfg and current are the config serving now.
+	mu         sync.Mutex
+	cfg        *config.Config
+	current    *built
+	states     atomic.Pointer[map[string]prometheus.Gauge] // deployment -> windrose_deployment_state
+	reloadHash [32]byte                                    // of the file last loaded by ReloadFile
 }
 
 // Close releases the adapters' own connections (an adapter that
@@ -73,13 +84,12 @@ func (g *Gateway) Close() error {
 	if g.gov != nil {
 		g.gov.close()
 	}
-	var errs []error
-	for _, c := range g.closers {
-		if err := c.Close(); err != nil {
-			errs = append(errs, err)
-		}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.current == nil {
+		return nil
 	}
-	return errors.Join(errs...)
+	return g.current.closeErr()
 }
 
 // New builds a gateway from cfg.
@@ -108,6 +118,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		return nil, fmt.Errorf("server.listen: %s", msg)
 	}
 	metrics := telemetry.NewMetrics(o.Registry)
+	metrics.ConfigLastReload.Set(float64(o.Now().Unix()))
 	tracker := health.NewTracker(o.Breaker, o.Now)
 	gov, err := buildGovernance(cfg, o.Registry, o.Logger, o.Now)
 	if err != nil {
@@ -122,26 +133,17 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 			o.ResponseStore = responsestore.NewMemory(DefaultResponseTTL, DefaultResponseBytes, o.Now)
 		}
 	}
-	g := &Gateway{gov: gov, Health: tracker, Metrics: metrics, Registry: o.Registry, Catalog: server.NewCatalog()}
-	deps := providers.Deps{HTTPClient: o.HTTPClient, Logger: o.Logger}
-	states := map[string]prometheus.Gauge{}
-	for i := range cfg.Models {
-		rt, err := buildRoute(cfg, &cfg.Models[i], o, deps, metrics)
-		if err != nil {
-			gov.close()
-			return nil, err
-		}
-		for _, t := range rt.Targets {
-			if c, ok := t.Client.(io.Closer); ok {
-				g.closers = append(g.closers, c)
-			}
-			tracker.Add(t.Name)
-			states[t.Name] = t.Metrics.State
-		}
-		g.Catalog.Add(rt, append([]string{cfg.Models[i].Name}, cfg.Models[i].Aliases...)...)
+	g := &Gateway{gov: gov, Health: tracker, Metrics: metrics, Registry: o.Registry, o: o, cfg: cfg,
+		deps: providers.Deps{HTTPClient: o.HTTPClient, Logger: o.Logger}}
+	sn, err := g.build(cfg)
+	if err != nil {
+		gov.close()
+		return nil, err
 	}
+	g.Catalog = sn.catalog
+	g.adopt(sn)
 	tracker.OnChange(func(dep string, s health.State) {
-		if st, ok := states[dep]; ok {
+		if st, ok := (*g.states.Load())[dep]; ok {
 			st.Set(float64(s))
 		}
 		if s == health.Open {
@@ -151,14 +153,15 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	var ctx context.Context
 	ctx, g.stop = context.WithCancel(context.Background())
 	gov.share(ctx, tracker, o.Now)
-	exec := executor.New(executor.Options{Health: tracker, Metrics: metrics, Logger: o.Logger, Rand: o.Rand, Now: o.Now})
+	exec := executor.New(executor.Options{Health: tracker, Metrics: metrics, Logger: o.Logger, Rand: o.Rand, Now: o.Now, Tracer: o.Tracer})
 	g.Server = server.New(server.Options{
 		Catalog: g.Catalog, Executor: exec, Metrics: metrics, Gatherer: o.Registry, Logger: o.Logger,
 		Status: tracker.Status, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
 		Keys: gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
-		Responses: o.ResponseStore,
+		Responses: o.ResponseStore, Tracer: o.Tracer,
 	})
+	g.Server.Current().Drained = sn.close
 	return g, nil
 }
 

@@ -137,6 +137,25 @@ func (t *Tracker) Add(deployment string) {
 	t.breakers.Store(&m)
 }
 
+// Remove forgets a deployment and its state (a config reload removed it,
+// or changed its provider: a new Add starts it afresh). Reports for it are
+// then ignored, as for a name never added.
+func (t *Tracker) Remove(deployment string) {
+	t.addMu.Lock()
+	defer t.addMu.Unlock()
+	old := *t.breakers.Load()
+	if _, ok := old[deployment]; !ok {
+		return
+	}
+	m := make(map[string]*breaker, len(old))
+	for k, v := range old {
+		if k != deployment {
+			m[k] = v
+		}
+	}
+	t.breakers.Store(&m)
+}
+
 // OnChange sets the function called after every state transition, outside
 // any lock, in the order the transitions happened for each deployment. Set
 // it once at wiring time. fn must not itself report to the Tracker.

@@ -58,7 +58,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.o.Logger.Debug("request body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", buf.Bytes()))
 	}
 	acc.stream = req.Stream
-	rt, ok := s.o.Catalog.Lookup(req.Model)
+	rt, ok := s.snapOf(r.Context()).Catalog.Lookup(req.Model)
 	if !ok {
 		acc.err, acc.status = unknownModel(req.Model), 0
 		acc.status = writeError(w, acc.err)
@@ -180,6 +180,8 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 	}
 	s.o.Metrics.Requests.WithLabelValues(acc.model, strconv.Itoa(status), stream, api).Inc()
 	s.o.Metrics.RequestDuration.WithLabelValues(acc.model, stream, api).Observe(d.Seconds())
+	s.o.Metrics.Overhead.Observe(max(d-acc.res.Upstream, 0).Seconds())
+	traceFinish(r, acc, status)
 	fields := []zap.Field{
 		zap.String("request_id", RequestID(r.Context())),
 		zap.String("api", api),
@@ -206,7 +208,7 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 	s.o.Logger.Info("access", fields...)
 }
 
-func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(openaiapi.AppendModels(nil, s.o.Catalog.names, s.created, "windrose"))
+	_, _ = w.Write(openaiapi.AppendModels(nil, s.snapOf(r.Context()).Catalog.names, s.created, "windrose"))
 }

@@ -25,17 +25,22 @@ func KeyOf(ctx context.Context) *keys.Key {
 	return k
 }
 
-// auth finds the client key of "Authorization: Bearer <key>" when keys are
-// configured, and puts it in the request's context.
+// auth holds the current config snapshot for the request (see Snapshot)
+// and, when keys are configured, finds the client key of "Authorization:
+// Bearer <key>" and puts it in the request's context.
 func (s *Server) auth(next http.Handler) http.Handler {
-	if s.o.Keys.Empty() {
-		return next
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sn := s.acquire()
+		defer sn.release()
+		ctx := context.WithValue(r.Context(), snapCtx{}, sn)
+		if sn.Keys.Empty() {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if ok {
-			if k, found := s.o.Keys.Lookup(strings.TrimSpace(got)); found {
-				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyCtx{}, k)))
+			if k, found := sn.Keys.Lookup(strings.TrimSpace(got)); found {
+				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, keyCtx{}, k)))
 				return
 			}
 		}
@@ -141,7 +146,7 @@ func (s *Server) keyAll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	all := s.o.Keys.All()
+	all := s.snapOf(r.Context()).Keys.All()
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	out := struct {
 		Object string    `json:"object"`

@@ -48,7 +48,7 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 		s.o.Logger.Debug("request body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", buf.Bytes()))
 	}
 	acc.stream = req.Chat.Stream
-	rt, ok := s.o.Catalog.Lookup(req.Chat.Model)
+	rt, ok := s.snapOf(r.Context()).Catalog.Lookup(req.Chat.Model)
 	if !ok {
 		acc.err = unknownModel(req.Chat.Model)
 		acc.status = writeError(w, acc.err)

@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/executor"
@@ -65,7 +66,7 @@ func (c *Catalog) Routes() []*executor.Route {
 
 // Options configures a Server.
 type Options struct {
-	Catalog  *Catalog
+	Catalog  *Catalog // the first snapshot's routes (see Swap)
 	Executor *executor.Executor
 	Metrics  *telemetry.Metrics
 	Gatherer prometheus.Gatherer
@@ -84,11 +85,14 @@ type Options struct {
 	// Responses keeps stored Responses API responses (GET /v1/responses/{id},
 	// previous_response_id); nil: no storage, and those answer 400.
 	Responses responsestore.Store
+	// Tracer opens a span per client request (nil: no tracing).
+	Tracer trace.Tracer
 }
 
 // Server serves the gateway's HTTP API.
 type Server struct {
 	o       Options
+	snap    atomic.Pointer[Snapshot] // routes and keys; swapped by a reload
 	handler http.Handler
 	ready   atomic.Bool
 	created int64
@@ -103,6 +107,7 @@ func New(o Options) *Server {
 		o.Logger = zap.NewNop()
 	}
 	s := &Server{o: o, created: o.Now().Unix()}
+	s.snap.Store(&Snapshot{Catalog: o.Catalog, Keys: o.Keys})
 	s.ready.Store(true)
 	r := chi.NewRouter()
 	r.Use(requestID, s.recoverer)
@@ -110,7 +115,7 @@ func New(o Options) *Server {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	r.Group(func(r chi.Router) {
-		r.Use(s.auth)
+		r.Use(s.traced, s.auth)
 		r.Post("/v1/chat/completions", s.chat)
 		r.Post("/v1/responses", s.responses)
 		r.Get("/v1/responses/{id}", s.getResponse)

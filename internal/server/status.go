@@ -46,9 +46,9 @@ type deploymentStatus struct {
 	FirstTokenMode string  `json:"first_token_timeout_mode"`
 }
 
-func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	v := statusView{Object: "windrose.status", Ready: s.ready.Load(), Models: []modelStatus{}}
-	for _, rt := range s.o.Catalog.Routes() {
+	for _, rt := range s.snapOf(r.Context()).Catalog.Routes() {
 		m := modelStatus{Name: rt.Model.Name, Deployments: []deploymentStatus{}}
 		for _, t := range rt.Targets {
 			m.Deployments = append(m.Deployments, s.deploymentStatus(rt, t))

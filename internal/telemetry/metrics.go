@@ -11,6 +11,8 @@ import (
 var (
 	durationBuckets = []float64{0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300}
 	ttftBuckets     = []float64{0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.75, 1.5, 3, 6, 12, 30, 60}
+	// The gateway's own time: tens of microseconds to a fraction of a second.
+	overheadBuckets = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25}
 )
 
 // Metrics is every metric windrose exports. Label sets are bounded: model
@@ -32,6 +34,12 @@ type Metrics struct {
 	RegionRejections *prometheus.CounterVec   // model, rule
 	Hedges           *prometheus.CounterVec   // model, result
 	ModelMismatch    *prometheus.CounterVec   // deployment
+	// Overhead is the time a request spent inside windrose, not waiting on
+	// a provider: the number that shows the gateway is not the bottleneck.
+	Overhead         prometheus.Histogram
+	UpstreamInFlight *prometheus.GaugeVec   // deployment
+	ConfigReloads    *prometheus.CounterVec // result: success | error
+	ConfigLastReload prometheus.Gauge       // unix time of the last good load
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -89,7 +97,23 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ModelMismatch: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "windrose_model_mismatch_total", Help: "Answers whose model id differs from the deployment's configured one (an alias moved).",
 		}, []string{"deployment"}),
+		Overhead: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "windrose_overhead_seconds", Help: "Time spent inside windrose per request, excluding time waiting on providers.",
+			Buckets: overheadBuckets,
+		}),
+		UpstreamInFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "windrose_upstream_in_flight", Help: "Attempts to a deployment in progress (streams until they end).",
+		}, []string{"deployment"}),
+		ConfigReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "windrose_config_reloads_total", Help: "Config reloads (SIGHUP or file change) by result; an error keeps the old config serving.",
+		}, []string{"result"}),
+		ConfigLastReload: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "windrose_config_last_reload_success_timestamp_seconds", Help: "Unix time of the last successful config load (start-up included).",
+		}),
 	}
+	m.ConfigReloads.WithLabelValues("success")
+	m.ConfigReloads.WithLabelValues("error")
+	reg.MustRegister(m.Overhead, m.UpstreamInFlight, m.ConfigReloads, m.ConfigLastReload)
 	reg.MustRegister(m.Requests, m.RequestDuration, m.Upstream, m.UpstreamDuration, m.TTFT,
 		m.Tokens, m.Cost, m.UsageMissing, m.CostUnknown, m.Attempts, m.Failovers,
 		m.DeploymentState, m.Cooldowns, m.RegionRejections, m.Hedges, m.ModelMismatch)
@@ -109,6 +133,7 @@ type Deployment struct {
 	State         prometheus.Gauge
 	Cooldowns     prometheus.Counter
 	ModelMismatch prometheus.Counter
+	InFlight      prometheus.Gauge // windrose_upstream_in_flight
 
 	upstream *prometheus.CounterVec
 	labels   [3]string
@@ -134,6 +159,7 @@ func (m *Metrics) ForVersion(provider, deployment, region, model, version string
 		CostUnknown:   m.CostUnknown.WithLabelValues(provider, deployment, region, model),
 		State:         m.DeploymentState.WithLabelValues(l...),
 		Cooldowns:     m.Cooldowns.WithLabelValues(deployment),
+		InFlight:      m.UpstreamInFlight.WithLabelValues(deployment),
 		upstream:      m.Upstream,
 		labels:        [3]string{provider, deployment, region},
 	}
