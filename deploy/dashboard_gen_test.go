@@ -140,6 +140,8 @@ var rows = []row{
 			[]q{{`sum by (provider, deployment, outcome) (rate(windrose_upstream_requests_total{` + fDep + `}[$__rate_interval]))`, "{{provider}}/{{deployment}} {{outcome}}"}}},
 		{"timeseries", "Attempts by result", "What became of each attempt (windrose_attempts_total): success, retried, failed_over, failed, hedge_won, hedge_lost, canceled.", "reqps", true,
 			[]q{{`sum by (deployment, result) (rate(windrose_attempts_total{` + fModel + `, deployment=~"$deployment"}[$__rate_interval]))`, "{{deployment}} {{result}}"}}},
+		{"timeseries", "Client requests in flight", "Client requests being served now by model alias (windrose_in_flight); their sum is capped by server.max_in_flight, beyond which clients get 503 overloaded.", "short", false,
+			[]q{{`sum by (model) (windrose_in_flight{` + fModel + `})`, "{{model}}"}}},
 		{"table", "Running versions", "Replicas per windrose and Go version (windrose_build_info): a rollout shows two rows.", "short", false,
 			[]q{{`count by (version, go_version) (windrose_build_info)`, "{{version}} {{go_version}}"}}},
 	}},

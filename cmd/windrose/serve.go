@@ -67,7 +67,7 @@ func runGateway(cfg *config.Config, ln net.Listener, stderr io.Writer, started f
 		return 1
 	}
 	defer func() { _ = gw.Close() }() // after the drain: adapters' own connections
-	srv := &http.Server{Handler: gw.Server, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}
+	srv := gateway.HTTPServer(&cfg.Server, gw.Server, zap.NewStdLog(log))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	errc := make(chan error, 1)

@@ -60,7 +60,9 @@ func (e *Executor) failed(rt *Route, a *attempt) gwerr.Kind {
 	m := a.t.Metrics
 	m.Duration.Observe(e.now().Sub(a.start).Seconds())
 	m.Outcome(ge.Kind.String())
-	e.health.Failure(a.t.Name, ge.Kind)
+	if !a.pinned {
+		e.health.Failure(a.t.Name, ge.Kind)
+	}
 	if ge.RetryAfter > 0 && (ge.Kind == gwerr.RateLimited || ge.Kind == gwerr.Overloaded) {
 		e.health.Cooldown(a.t.Name, ge.RetryAfter)
 		m.Cooldowns.Inc()
@@ -89,7 +91,9 @@ func (e *Executor) lost(rt *Route, a *attempt) {
 	}
 	a.cancel(nil)
 	a.t.Metrics.Outcome("canceled")
-	e.health.Release(a.t.Name)
+	if !a.pinned {
+		e.health.Release(a.t.Name)
+	}
 	result := "canceled"
 	if a.winResult == "" && (a.hedge || errors.Is(context.Cause(a.ctx), errLost)) {
 		result = "hedge_lost"
@@ -151,7 +155,9 @@ func (e *Executor) succeeded(a *attempt, u *llm.Usage) {
 	if latency == 0 {
 		latency = e.now().Sub(a.start)
 	}
-	e.health.Success(a.t.Name, latency)
+	if !a.pinned {
+		e.health.Success(a.t.Name, latency)
+	}
 	a.t.unavailLogged.Store(false)
 	e.checkModel(a)
 	if u == nil {

@@ -150,7 +150,9 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		Status: tracker.Status, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
 		Keys: gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
-		Responses: o.ResponseStore,
+		Responses:       o.ResponseStore,
+		BodyReadTimeout: cfg.Server.BodyReadTimeout.D(), StreamWriteTimeout: cfg.Server.StreamWriteTimeout.D(),
+		MaxInFlight: cfg.Server.MaxInFlight, AllowPinning: cfg.Server.PinningAllowed(),
 	})
 	return g, nil
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/windrose-gw/windrose/internal/keys"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/internal/openaiapi"
-	"github.com/windrose-gw/windrose/internal/router"
 )
 
 var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }}
@@ -44,10 +43,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	lift := s.bodyDeadline(w)
 	if err := readBody(buf, w, r, s.o.MaxBodyBytes); err != nil {
 		acc.err, acc.status = err, writeError(w, err)
 		return
 	}
+	lift()
 	acc.bodySize = buf.Len()
 	req, err := openaiapi.DecodeRequest(buf.Bytes())
 	if err != nil {
@@ -65,14 +66,15 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc.model = rt.Model.Name
-	rr := router.Request{
-		Regions:      splitList(r.Header.Get("X-Windrose-Region")),
-		Pin:          strings.TrimSpace(r.Header.Get("X-Windrose-Deployment")),
-		PreferRegion: s.o.PreferRegion,
-	}
+	defer s.track(rt.Model.Name)()
+	rr := routing(r, s.o.PreferRegion)
 	ctx := r.Context()
 	if k := KeyOf(ctx); k != nil {
 		acc.key = k.Name
+	}
+	if err := s.checkPin(rr); err != nil {
+		acc.err, acc.status = err, writeError(w, err)
+		return
 	}
 	ctx, acc.ticket, err = s.admit(ctx, w, rt.Model.Name, req.Model, req, acc.bodySize, &rr)
 	if err != nil {
@@ -120,6 +122,9 @@ func readBody(buf *bytes.Buffer, w http.ResponseWriter, r *http.Request, limit i
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return tooLarge(limit)
+		}
+		if isTimeout(err) {
+			return bodyTimeout(err)
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return gwerr.Wrap(gwerr.Canceled, err, "the client went away")

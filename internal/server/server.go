@@ -81,6 +81,15 @@ type Options struct {
 	Governor       *keys.Governor // limits and metering of keys
 	LogBodies      bool
 	Now            func() time.Time
+	// BodyReadTimeout bounds reading a request body (0: none).
+	BodyReadTimeout time.Duration
+	// StreamWriteTimeout bounds each write of a stream to the client (0:
+	// none): a client that stops reading is cut.
+	StreamWriteTimeout time.Duration
+	// MaxInFlight caps the /v1 requests served at once (0: no cap).
+	MaxInFlight int
+	// AllowPinning lets clients pin a deployment (X-Windrose-Deployment).
+	AllowPinning bool
 	// Responses keeps stored Responses API responses (GET /v1/responses/{id},
 	// previous_response_id); nil: no storage, and those answer 400.
 	Responses responsestore.Store
@@ -110,7 +119,7 @@ func New(o Options) *Server {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	r.Group(func(r chi.Router) {
-		r.Use(s.auth)
+		r.Use(s.limitInFlight, s.auth)
 		r.Post("/v1/chat/completions", s.chat)
 		r.Post("/v1/responses", s.responses)
 		r.Get("/v1/responses/{id}", s.getResponse)

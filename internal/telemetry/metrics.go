@@ -32,6 +32,7 @@ type Metrics struct {
 	RegionRejections *prometheus.CounterVec   // model, rule
 	Hedges           *prometheus.CounterVec   // model, result
 	ModelMismatch    *prometheus.CounterVec   // deployment
+	InFlight         *prometheus.GaugeVec     // model: client requests being served (server.max_in_flight caps their sum)
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -89,7 +90,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ModelMismatch: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "windrose_model_mismatch_total", Help: "Answers whose model id differs from the deployment's configured one (an alias moved).",
 		}, []string{"deployment"}),
+		InFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "windrose_in_flight", Help: "Client requests being served now, by model alias (server.max_in_flight caps the total).",
+		}, []string{"model"}),
 	}
+	reg.MustRegister(m.InFlight)
 	reg.MustRegister(m.Requests, m.RequestDuration, m.Upstream, m.UpstreamDuration, m.TTFT,
 		m.Tokens, m.Cost, m.UsageMissing, m.CostUnknown, m.Attempts, m.Failovers,
 		m.DeploymentState, m.Cooldowns, m.RegionRejections, m.Hedges, m.ModelMismatch)
