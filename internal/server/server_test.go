@@ -104,8 +104,10 @@ func TestBadInput(t *testing.T) {
 		{"out of range", "POST", "/v1/chat/completions", `{"model":"mistral-medium","top_p":7,` + ok + `}`, 400, "top_p", ""},
 		// An unknown model is a 404 with OpenAI's code, so SDKs raise NotFoundError.
 		{"unknown model", "POST", "/v1/chat/completions", `{"model":"gpt-9",` + ok + `}`, 404, "model", "model_not_found"},
-		// The limit holds even when the client lies about Content-Length (chunked).
+		// A declared Content-Length over the limit is refused before reading.
 		{"too large", "POST", "/v1/chat/completions", `{"model":"mistral-medium","messages":[{"role":"user","content":"` + strings.Repeat("a", 4096) + `"}]}`, 413, "", "request_too_large"},
+		// Chunked (no Content-Length): only MaxBytesReader can stop it.
+		{"too large, chunked", "CHUNKED", "/v1/chat/completions", `{"model":"mistral-medium","messages":[{"role":"user","content":"` + strings.Repeat("a", 4096) + `"}]}`, 413, "", "request_too_large"},
 		{"empty body", "POST", "/v1/chat/completions", ``, 400, "", ""},
 		{"unknown route", "GET", "/v2/nothing", ``, 404, "", "not_found"},
 		{"wrong method", "GET", "/v1/chat/completions", ``, 404, "", "method_not_allowed"},
@@ -118,7 +120,13 @@ func TestBadInput(t *testing.T) {
 			if method == "PIN" {
 				method, hdr["X-Windrose-Deployment"] = "POST", "nope"
 			}
-			resp, body := do(t, method, base+tc.path, tc.body, hdr)
+			var resp *http.Response
+			var body []byte
+			if method == "CHUNKED" {
+				resp, body = doChunked(t, base+tc.path, tc.body)
+			} else {
+				resp, body = do(t, method, base+tc.path, tc.body, hdr)
+			}
 			if resp.StatusCode != tc.wantStatus {
 				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tc.wantStatus, body)
 			}
