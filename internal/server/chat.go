@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/executor"
@@ -214,4 +215,17 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(openaiapi.AppendModels(nil, s.o.Catalog.names, s.created, "windrose"))
+}
+
+// model answers GET /v1/models/{id} in OpenAI's shape: the model object,
+// or a 404 model_not_found.
+func (s *Server) model(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "*")
+	name, ok := s.o.Catalog.Name(id)
+	if !ok {
+		writeError(w, unknownModel(id))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openaiapi.AppendModel(nil, name, s.created, "windrose"))
 }

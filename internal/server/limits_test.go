@@ -123,3 +123,39 @@ func TestPinningOptIn(t *testing.T) {
 		t.Fatalf("pin on a loopback default: %d %s", resp.StatusCode, b)
 	}
 }
+
+// TestGetModel: GET /v1/models/{id} answers OpenAI's model object for a
+// name or alias (any case), and a 404 model_not_found otherwise.
+func TestGetModel(t *testing.T) {
+	_, base, _ := start(t, "")
+	cases := []struct {
+		id     string
+		status int
+		want   string // the id answered
+	}{
+		// A model's name.
+		{"mistral-medium", 200, "mistral-medium"},
+		// An alias, in another case: the configured spelling comes back.
+		{"MISTRAL-MEDIUM-2508", 200, "mistral-medium-2508"},
+		// Unknown, with a slash as OpenRouter ids have.
+		{"openai/gpt-9", 404, ""},
+	}
+	for _, tc := range cases {
+		resp, b := do(t, "GET", base+"/v1/models/"+tc.id, "", nil)
+		if resp.StatusCode != tc.status {
+			t.Fatalf("%s: status %d, want %d: %s", tc.id, resp.StatusCode, tc.status, b)
+		}
+		if tc.status != 200 {
+			var e apiError
+			if json.Unmarshal(b, &e) != nil || deref(e.Error.Code) != "model_not_found" {
+				t.Errorf("%s: %s, want model_not_found", tc.id, b)
+			}
+			continue
+		}
+		var raw map[string]any
+		_ = json.Unmarshal(b, &raw)
+		if raw["id"] != tc.want || raw["object"] != "model" || raw["owned_by"] != "windrose" || raw["created"] == nil {
+			t.Errorf("%s: %s", tc.id, b)
+		}
+	}
+}

@@ -49,6 +49,17 @@ func (c *Catalog) Lookup(name string) (*executor.Route, bool) {
 	return rt, ok
 }
 
+// Name returns the listed name (model or alias, as configured) that a
+// client's model id resolves to.
+func (c *Catalog) Name(id string) (string, bool) {
+	for _, n := range c.names {
+		if strings.EqualFold(n, id) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
 // Routes returns every distinct route.
 func (c *Catalog) Routes() []*executor.Route {
 	seen := map[*executor.Route]bool{}
@@ -125,6 +136,7 @@ func New(o Options) *Server {
 		r.Get("/v1/responses/{id}", s.getResponse)
 		r.Delete("/v1/responses/{id}", s.deleteResponse)
 		r.Get("/v1/models", s.models)
+		r.Get("/v1/models/*", s.model) // ids may hold a slash (OpenRouter's)
 		r.Get("/v1/windrose/keys/self", s.keySelf)
 		r.Get("/v1/windrose/keys", s.keyAll)
 		r.Get("/v1/windrose/status", s.status)
