@@ -59,7 +59,7 @@ func TestConformance(t *testing.T) {
 		// watsonx reports a mid-stream failure as `event: error`; the
 		// emulator's in_band_error_after sends one. IAM answers an unknown
 		// API key with 400 BXNIM0415E.
-		Caps: providertest.Capabilities{Tools: true, JSONMode: true, StreamUsage: true, InBandErrors: true, InBandUsage: true,
+		Caps: providertest.Capabilities{Tools: true, JSONMode: true, StreamUsage: true, InBandErrors: true,
 			AuthStatus: 400},
 	})
 }
