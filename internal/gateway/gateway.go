@@ -185,6 +185,7 @@ func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.D
 			Name: d.Name, Provider: d.Provider, Region: d.Region, Geo: d.Geo,
 			Weight: d.Weight, Priority: d.Priority,
 			InputPerMTok: price.InputPerMTok, OutputPerMTok: price.OutputPerMTok, HasPrice: hasPrice,
+			Caps: providers.CapabilitiesOf(client),
 		})
 		rt.Targets = append(rt.Targets, &executor.Target{
 			Name: d.Name, Provider: d.Provider, Model: d.Model, Region: region, Geo: d.Geo,
