@@ -18,6 +18,7 @@ test: test-go test-node ## everything CI runs: vet, race tests (chaos included),
 test-go: ## go vet + go test -race over every package
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -run 'NoAllocs' ./... # allocation checks: the race detector allocates, so they skip under -race
 
 test-node: build ## the official openai npm package against the gateway
 	cd $(NODE_DIR) && ( [ -d node_modules ] || npm ci --no-audit --no-fund )

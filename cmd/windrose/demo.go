@@ -43,6 +43,10 @@ func demo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	cfg.Server.Listen = *listen
+	if cfg.Server.AllowPinning == nil {
+		pin := true // the demo is for trying things, pinning included
+		cfg.Server.AllowPinning = &pin
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "windrose demo: %v\n", err)

@@ -84,7 +84,7 @@ func runGatewayFile(cfg *config.Config, path string, ln net.Listener, stderr io.
 		return 1
 	}
 	defer func() { _ = gw.Close() }() // after the drain: adapters' own connections
-	srv := &http.Server{Handler: gw.Server, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}
+	srv := gateway.HTTPServer(&cfg.Server, gw.Server, zap.NewStdLog(log))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	errc := make(chan error, 1)

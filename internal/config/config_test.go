@@ -108,7 +108,9 @@ state.url: required for the redis backend (line 18)`,
 		"hedge-budget": "models[0].hedge.budget: must be in (0, 1] (line 3)",
 		"breaker-rate": "server.breaker.failure_rate: must be between 0 and 1 (line 2)",
 		"listen":       "server.listen: must be host:port, e.g. 127.0.0.1:8080 (line 2)",
-		"log-level":    "server.log_level: must be one of debug, info, warn, error (line 2)",
+		// Every server limit is reported; a zero one would be no limit.
+		"limits":    "server.body_read_timeout: must be > 0 (line 3)\nserver.idle_timeout: must be > 0 (line 4)\nserver.max_header_bytes: must be > 0 (line 5)\nserver.stream_write_timeout: must be > 0 (line 6)\nserver.max_in_flight: must be > 0 (line 7)",
+		"log-level": "server.log_level: must be one of debug, info, warn, error (line 2)",
 		// All problems at once, in file order; a missing field is reported
 		// at its owner's line.
 		"many":              "server.listen: must be host:port, e.g. 127.0.0.1:8080 (line 2)\nmodels[0].deployments[0].region: required for provider bedrock (line 6)\nmodels[0].deployments[0].model: must not be empty (line 8)\nmodels[0].deployments[0].weight: must be > 0 (line 9)",
@@ -186,6 +188,12 @@ func TestDefaults(t *testing.T) {
 			ShutdownGrace:  Duration(30 * time.Second),
 			RequestTimeout: Duration(10 * time.Minute),
 			LogLevel:       "info",
+			// Server limits (issue 11).
+			BodyReadTimeout:    Duration(30 * time.Second),
+			IdleTimeout:        Duration(120 * time.Second),
+			MaxHeaderBytes:     64 << 10,
+			StreamWriteTimeout: Duration(30 * time.Second),
+			MaxInFlight:        256,
 		},
 		Models: []Model{{
 			Name:              "m",

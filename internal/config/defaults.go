@@ -16,6 +16,11 @@ const (
 	DefaultShutdownGrace     = Duration(30 * time.Second)
 	DefaultRequestTimeout    = Duration(10 * time.Minute)
 	DefaultLogLevel          = "info"
+	DefaultBodyReadTimeout   = Duration(30 * time.Second)
+	DefaultIdleTimeout       = Duration(120 * time.Second)
+	DefaultMaxHeaderBytes    = ByteSize(64 << 10)
+	DefaultStreamWrite       = Duration(30 * time.Second)
+	DefaultMaxInFlight       = 256
 	DefaultStrategy          = "weighted"
 	DefaultAttempts          = 3
 	DefaultAttemptTimeout    = Duration(120 * time.Second)
@@ -50,6 +55,11 @@ func applyDefaults(c *Config, present func(path string) bool) {
 	setZero(&s.ShutdownGrace, DefaultShutdownGrace, present("server.shutdown_grace"))
 	setZero(&s.RequestTimeout, DefaultRequestTimeout, present("server.request_timeout"))
 	setZero(&s.LogLevel, DefaultLogLevel, present("server.log_level"))
+	setZero(&s.BodyReadTimeout, DefaultBodyReadTimeout, present("server.body_read_timeout"))
+	setZero(&s.IdleTimeout, DefaultIdleTimeout, present("server.idle_timeout"))
+	setZero(&s.MaxHeaderBytes, DefaultMaxHeaderBytes, present("server.max_header_bytes"))
+	setZero(&s.StreamWriteTimeout, DefaultStreamWrite, present("server.stream_write_timeout"))
+	setZero(&s.MaxInFlight, DefaultMaxInFlight, present("server.max_in_flight"))
 	applyKeyDefaults(c, present)
 	for i := range c.Models {
 		m := &c.Models[i]

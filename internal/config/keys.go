@@ -209,6 +209,16 @@ func ClientAuthProblem(c *Config) string {
 		"set keys (or server.api_keys), or server.allow_unauthenticated: true for a pod-private sidecar behind a NetworkPolicy", s.Listen)
 }
 
+// PinningAllowed reports whether clients may pin a deployment with
+// X-Windrose-Deployment: server.allow_pinning when set, else only on a
+// loopback listen address.
+func (s *Server) PinningAllowed() bool {
+	if s.AllowPinning != nil {
+		return *s.AllowPinning
+	}
+	return loopback(s.Listen)
+}
+
 // loopback reports whether a host:port listens on loopback only.
 func loopback(hostport string) bool {
 	host, _, err := net.SplitHostPort(hostport)

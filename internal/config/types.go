@@ -66,6 +66,31 @@ type Server struct {
 	// AdminKeys may read every key's standing at GET /v1/windrose/keys
 	// (plaintext via ${ENV}, or sha256:<hex>). Default: none (no admin view).
 	AdminKeys []Secret `yaml:"admin_keys"`
+	// BodyReadTimeout bounds reading one request's body, so a client that
+	// trickles a large body cannot hold a goroutine and a buffer forever
+	// (408 past it). Must be > 0. Default: 30s.
+	BodyReadTimeout Duration `yaml:"body_read_timeout"`
+	// IdleTimeout closes a keep-alive connection idle this long. Must be
+	// > 0. Default: 120s.
+	IdleTimeout Duration `yaml:"idle_timeout"`
+	// MaxHeaderBytes caps the request line and headers (a size like
+	// max_body_bytes). Must be > 0. Default: 64KiB.
+	MaxHeaderBytes ByteSize `yaml:"max_header_bytes"`
+	// StreamWriteTimeout bounds each write of a stream to the client: a
+	// client that stops reading is cut, its upstream attempt canceled, and
+	// it counts as a client problem, never against the provider. Must be
+	// > 0. Default: 30s.
+	StreamWriteTimeout Duration `yaml:"stream_write_timeout"`
+	// MaxInFlight caps the /v1 requests served at once; the ones beyond it
+	// get 503 "overloaded" with Retry-After: 1 instead of queueing. Must be
+	// > 0. Default: 256 (a sidecar's share).
+	MaxInFlight int `yaml:"max_in_flight"`
+	// AllowPinning lets clients pin one deployment with the
+	// X-Windrose-Deployment header (a debugging tool: no failover). Pinned
+	// requests still honour Retry-After cooldowns and never take part in a
+	// breaker's probes. Default: true on a loopback listen address (and in
+	// windrose demo), false otherwise.
+	AllowPinning *bool `yaml:"allow_pinning"`
 	// LogBodies logs request and response bodies at debug level. Default: false.
 	LogBodies bool `yaml:"log_bodies"`
 	// LogLevel is debug, info, warn or error. Default: info.

@@ -78,6 +78,15 @@ func validateServer(p *problems, s *Server, known func(string) bool) {
 	}
 	positive(p, "server.shutdown_grace", s.ShutdownGrace)
 	positive(p, "server.request_timeout", s.RequestTimeout)
+	positive(p, "server.body_read_timeout", s.BodyReadTimeout)
+	positive(p, "server.idle_timeout", s.IdleTimeout)
+	positive(p, "server.stream_write_timeout", s.StreamWriteTimeout)
+	if s.MaxHeaderBytes <= 0 {
+		p.add("server.max_header_bytes", "must be > 0")
+	}
+	if s.MaxInFlight <= 0 {
+		p.add("server.max_in_flight", "must be > 0")
+	}
 	if s.DrainDelay < 0 {
 		p.add("server.drain_delay", "must be >= 0")
 	}

@@ -62,7 +62,9 @@ func (e *Executor) failed(rt *Route, a *attempt) gwerr.Kind {
 	m := a.t.Metrics
 	m.Duration.Observe(e.now().Sub(a.start).Seconds())
 	m.Outcome(ge.Kind.String())
-	e.health.Failure(a.t.Name, ge.Kind)
+	if !a.pinned {
+		e.health.Failure(a.t.Name, ge.Kind)
+	}
 	if ge.RetryAfter > 0 && (ge.Kind == gwerr.RateLimited || ge.Kind == gwerr.Overloaded) {
 		e.health.Cooldown(a.t.Name, ge.RetryAfter)
 		m.Cooldowns.Inc()
@@ -92,7 +94,9 @@ func (e *Executor) lost(rt *Route, a *attempt) {
 	a.upEnd()
 	a.cancel(nil)
 	a.t.Metrics.Outcome("canceled")
-	e.health.Release(a.t.Name)
+	if !a.pinned {
+		e.health.Release(a.t.Name)
+	}
 	result := "canceled"
 	if a.winResult == "" && (a.hedge || errors.Is(context.Cause(a.ctx), errLost)) {
 		result = "hedge_lost"
@@ -155,7 +159,9 @@ func (e *Executor) succeeded(a *attempt, u *llm.Usage) {
 	if latency == 0 {
 		latency = e.now().Sub(a.start)
 	}
-	e.health.Success(a.t.Name, latency)
+	if !a.pinned {
+		e.health.Success(a.t.Name, latency)
+	}
 	a.t.unavailLogged.Store(false)
 	e.checkModel(a)
 	a.endSpan("success", "", u)

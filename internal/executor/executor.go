@@ -5,6 +5,7 @@
 package executor
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -182,6 +183,21 @@ func (e *Executor) planError(rt *Route, rr router.Request, p router.Plan, err er
 		}
 	}
 	return err
+}
+
+// pinCooldown refuses a pinned request while its deployment cools down
+// after a provider's Retry-After: pinning skips breakers and failover, never
+// the provider's own request to wait. The 429 says how long is left.
+func (e *Executor) pinCooldown(rt *Route, p router.Plan) error {
+	for _, i := range p.Attempts {
+		t := rt.Targets[i]
+		if d := e.health.CooldownRemaining(t.Name); d > 0 {
+			return &gwerr.Error{Kind: gwerr.RateLimited, Code: "rate_limit_exceeded", RetryAfter: d,
+				Message: fmt.Sprintf("deployment %q of model %q is cooling down after the provider's Retry-After; retry in %s",
+					t.Name, rt.Model.Name, (d + time.Second - 1).Truncate(time.Second))}
+		}
+	}
+	return nil
 }
 
 func (e *Executor) jitter(n int64) int64 {

@@ -2,7 +2,7 @@ package executor
 
 import (
 	"context"
-	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -12,6 +12,7 @@ import (
 	"github.com/windrose-gw/windrose/internal/health"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/internal/router"
+	"github.com/windrose-gw/windrose/providers"
 )
 
 var (
@@ -135,10 +136,16 @@ func TestStreamCommitPoint(t *testing.T) {
 }
 
 func TestStreamUsageOfFailedAttemptIsCounted(t *testing.T) {
-	r := newRig(t, dep{"a", 0, []step{ok}})
-	_, _, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, &recSink{})
-	if err != nil {
-		t.Fatal(err)
+	// The stream breaks after content; the provider's error carries the
+	// usage it had billed so far, which must still be metered and priced.
+	cut := providers.WithUsage(gwerr.New(gwerr.Upstream, "connection reset"), &llm.Usage{PromptTokens: 10, CompletionTokens: 2, TotalTokens: 12})
+	r := newRig(t, dep{"a", 0, []step{{events: []string{"par"}, after: cut}}})
+	_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, &recSink{})
+	if err == nil || !res.Committed {
+		t.Fatalf("err = %v committed %v; want a failed committed stream", err, res.Committed)
+	}
+	if got := r.attempts("a", "failed"); got != 1 {
+		t.Fatalf("failed attempts = %v, want 1", got)
 	}
 	if got := testutil.ToFloat64(r.rt.Targets[0].Metrics.InputTokens); got != 10 {
 		t.Fatalf("input tokens = %v, want 10", got)
@@ -203,9 +210,18 @@ func TestHedgeBudget(t *testing.T) {
 }
 
 func TestStreamWithoutFinishIsFailure(t *testing.T) {
-	r := newRig(t, dep{"a", 0, []step{{events: []string{"x"}, after: errors.New("EOF without finish")}}})
+	// A clean EOF after content but before any finish reason: the
+	// provider closed the stream early. It is a failure of the deployment
+	// (stream_incomplete), not a complete answer.
+	r := newRig(t, dep{"a", 0, []step{{events: []string{"x"}, after: io.EOF}}})
 	_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, &recSink{})
 	if err == nil || !res.Committed {
 		t.Fatalf("err = %v committed %v; a stream without its end must fail", err, res.Committed)
+	}
+	if code := gwerr.As(err).Code; code != "stream_incomplete" {
+		t.Fatalf("code = %q, want stream_incomplete (the EOF-without-finish branch)", code)
+	}
+	if got := r.attempts("a", "failed"); got != 1 {
+		t.Fatalf("failed attempts = %v, want 1", got)
 	}
 }

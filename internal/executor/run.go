@@ -33,6 +33,9 @@ type attempt struct {
 	cancel context.CancelCauseFunc
 	start  time.Time
 	hedge  bool
+	// pinned attempts (X-Windrose-Deployment) never acquired a breaker
+	// slot: their outcomes go to metrics, never to the breaker's accounting.
+	pinned bool
 
 	// Filled by the opener.
 	resp   *llm.ChatResponse
@@ -81,6 +84,11 @@ func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream
 	if err != nil {
 		return nil, Result{}, err
 	}
+	if rr.Pin != "" {
+		if err := e.pinCooldown(rt, plan); err != nil {
+			return nil, Result{}, err
+		}
+	}
 	rt.requests.Add(1)
 	start := e.now()
 	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), pinned: rr.Pin != "", deferWin: stream,
@@ -104,8 +112,9 @@ type walk struct {
 	inflight []*attempt
 	res      Result
 	retries  int
-	// pinned requests (X-Windrose-Deployment) bypass the breaker: debugging
-	// must be able to reach a sick deployment.
+	// pinned requests (X-Windrose-Deployment) bypass the breaker (debugging
+	// must be able to reach a sick deployment) but not a Retry-After
+	// cooldown, and take no part in its probe accounting.
 	pinned bool
 	// deferWin leaves the winner's attempts_total result to the caller: a
 	// stream's attempt has one result, known only when the stream ends.
@@ -289,7 +298,7 @@ func backoff(n int) time.Duration {
 func (w *walk) launch(t *Target, hedge bool) {
 	ctx, span := w.e.startSpan(w.ctx, t, hedge)
 	ctx, cancel := context.WithCancelCause(ctx)
-	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge, span: span}
+	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge, span: span, pinned: w.pinned}
 	w.inflight = append(w.inflight, a)
 	w.res.Attempts++
 	if !hedge {

@@ -74,6 +74,7 @@ type emptyEnd struct {
 // the provider reported none) and, after commit, the error that ended the
 // stream early, which the caller must send in-band.
 func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, rr router.Request, sink Sink) (*llm.Usage, Result, error) {
+	rr.Needs |= llm.Needs(req) // plan only over deployments that can serve it
 	a, res, err := e.run(ctx, rt, rr, true, func(a *attempt) { e.openStream(rt, req, a) })
 	if err != nil {
 		return nil, res, err

@@ -160,6 +160,8 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
 		Keys: gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
 		Responses: o.ResponseStore, Tracer: o.Tracer,
+		BodyReadTimeout: cfg.Server.BodyReadTimeout.D(), StreamWriteTimeout: cfg.Server.StreamWriteTimeout.D(),
+		MaxInFlight: cfg.Server.MaxInFlight, AllowPinning: cfg.Server.PinningAllowed(),
 	})
 	g.Server.Current().Drained = sn.close
 	return g, nil
@@ -193,6 +195,7 @@ func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.D
 			Name: d.Name, Provider: d.Provider, Region: d.Region, Geo: d.Geo,
 			Weight: d.Weight, Priority: d.Priority,
 			InputPerMTok: price.InputPerMTok, OutputPerMTok: price.OutputPerMTok, HasPrice: hasPrice,
+			Caps: providers.CapabilitiesOf(client),
 		})
 		rt.Targets = append(rt.Targets, &executor.Target{
 			Name: d.Name, Provider: d.Provider, Model: d.Model, Region: region, Geo: d.Geo,

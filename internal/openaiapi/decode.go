@@ -88,6 +88,8 @@ type topFields struct {
 	maxTokens, maxCompletionTokens *int
 	messagesSet                    bool
 	includeUsage                   bool
+	functions                      []llm.Tool      // legacy "functions"
+	functionCall                   *llm.ToolChoice // legacy "function_call"
 }
 
 func (tf *topFields) finish(r *llm.ChatRequest) error {
@@ -109,6 +111,12 @@ func (tf *topFields) finish(r *llm.ChatRequest) error {
 	// OpenAI only accepts stream_options with stream; keeping the flag
 	// only then means a re-encoded request says the same thing.
 	r.IncludeUsage = tf.includeUsage && r.Stream
+	if r.Tools == nil {
+		r.Tools = tf.functions
+	}
+	if r.ToolChoice == nil {
+		r.ToolChoice = tf.functionCall
+	}
 	return nil
 }
 
@@ -124,6 +132,10 @@ func (d *decoder) field(r *llm.ChatRequest, tf *topFields, key string) (err erro
 		r.Tools, err = d.tools()
 	case "tool_choice":
 		r.ToolChoice, err = d.toolChoice()
+	case "functions":
+		tf.functions, err = arrayOf(d, []llm.Tool(nil), d.legacyFunction)
+	case "function_call":
+		tf.functionCall, err = d.functionCall()
 	case "parallel_tool_calls":
 		r.ParallelToolCalls, err = d.optBool()
 	case "response_format":

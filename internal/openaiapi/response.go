@@ -115,13 +115,18 @@ func AppendModels(dst []byte, ids []string, created int64, ownedBy string) []byt
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, `{"id":`...)
-		dst = AppendString(dst, id)
-		dst = append(dst, `,"object":"model","created":`...)
-		dst = strconv.AppendInt(dst, created, 10)
-		dst = append(dst, `,"owned_by":`...)
-		dst = AppendString(dst, ownedBy)
-		dst = append(dst, '}')
+		dst = AppendModel(dst, id, created, ownedBy)
 	}
 	return append(dst, "]}"...)
+}
+
+// AppendModel appends one model object, as GET /v1/models/{id} answers it.
+func AppendModel(dst []byte, id string, created int64, ownedBy string) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = AppendString(dst, id)
+	dst = append(dst, `,"object":"model","created":`...)
+	dst = strconv.AppendInt(dst, created, 10)
+	dst = append(dst, `,"owned_by":`...)
+	dst = AppendString(dst, ownedBy)
+	return append(dst, '}')
 }

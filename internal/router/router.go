@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/llm"
 )
 
 // Strategies order deployments inside a priority tier.
@@ -48,6 +49,9 @@ type Deployment struct {
 	// meaningful only when HasPrice is set.
 	InputPerMTok, OutputPerMTok float64
 	HasPrice                    bool
+	// Caps is what the deployment's adapter can serve (llm.CapsDefault
+	// when it declares nothing).
+	Caps llm.Capability
 }
 
 // Model is one model alias and the deployments that serve it.
@@ -84,6 +88,9 @@ type Request struct {
 	// PreferRegion is server.prefer_region: inside each tier, deployments
 	// whose geo or region matches come first.
 	PreferRegion string
+	// Needs is what the request needs of its deployment (llm.Needs): only
+	// deployments with all of it are planned.
+	Needs llm.Capability
 }
 
 // Plan is the ordered list of attempts for one request.
@@ -118,6 +125,11 @@ func Route(m *Model, req Request, h Health, rnd *rand.Rand) (Plan, error) {
 		{req.Regions, "X-Windrose-Region"},
 		{req.PolicyRegions, "API key policy"},
 	}
+	if req.Needs != 0 {
+		if err := capable(m, req.Needs, req.Pin); err != nil {
+			return Plan{}, err
+		}
+	}
 	if req.Pin != "" {
 		return routePin(m, req.Pin, rules[:])
 	}
@@ -127,6 +139,8 @@ func Route(m *Model, req Request, h Health, rnd *rand.Rand) (Plan, error) {
 	for i := range m.Deployments {
 		d := &m.Deployments[i]
 		switch {
+		case d.Caps&req.Needs != req.Needs:
+			plan.Skipped = append(plan.Skipped, Skip{i, reasonCapability})
 		case !inRegions(d, rules[:]):
 			plan.Skipped = append(plan.Skipped, Skip{i, reasonRegion})
 		case h != nil && !h.Usable(d.Name):

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/executor"
@@ -18,7 +19,6 @@ import (
 	"github.com/windrose-gw/windrose/internal/keys"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/internal/openaiapi"
-	"github.com/windrose-gw/windrose/internal/router"
 )
 
 var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }}
@@ -44,10 +44,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	lift := s.bodyDeadline(w)
 	if err := readBody(buf, w, r, s.o.MaxBodyBytes); err != nil {
 		acc.err, acc.status = err, writeError(w, err)
 		return
 	}
+	lift()
 	acc.bodySize = buf.Len()
 	req, err := openaiapi.DecodeRequest(buf.Bytes())
 	if err != nil {
@@ -65,14 +67,15 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc.model = rt.Model.Name
-	rr := router.Request{
-		Regions:      splitList(r.Header.Get("X-Windrose-Region")),
-		Pin:          strings.TrimSpace(r.Header.Get("X-Windrose-Deployment")),
-		PreferRegion: s.o.PreferRegion,
-	}
+	defer s.track(rt.Model.Name)()
+	rr := routing(r, s.o.PreferRegion)
 	ctx := r.Context()
 	if k := KeyOf(ctx); k != nil {
 		acc.key = k.Name
+	}
+	if err := s.checkPin(rr); err != nil {
+		acc.err, acc.status = err, writeError(w, err)
+		return
 	}
 	ctx, acc.ticket, err = s.admit(ctx, w, rt.Model.Name, req.Model, req, acc.bodySize, &rr)
 	if err != nil {
@@ -120,6 +123,9 @@ func readBody(buf *bytes.Buffer, w http.ResponseWriter, r *http.Request, limit i
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return tooLarge(limit)
+		}
+		if isTimeout(err) {
+			return bodyTimeout(err)
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return gwerr.Wrap(gwerr.Canceled, err, "the client went away")
@@ -211,4 +217,17 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(openaiapi.AppendModels(nil, s.snapOf(r.Context()).Catalog.names, s.created, "windrose"))
+}
+
+// model answers GET /v1/models/{id} in OpenAI's shape: the model object,
+// or a 404 model_not_found.
+func (s *Server) model(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "*")
+	name, ok := s.o.Catalog.Name(id)
+	if !ok {
+		writeError(w, unknownModel(id))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openaiapi.AppendModel(nil, name, s.created, "windrose"))
 }

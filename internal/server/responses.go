@@ -31,10 +31,12 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	lift := s.bodyDeadline(w)
 	if err := readBody(buf, w, r, s.o.MaxBodyBytes); err != nil {
 		acc.err, acc.status = err, writeError(w, err)
 		return
 	}
+	lift()
 	acc.bodySize = buf.Len()
 	req, err := responsesapi.DecodeRequest(buf.Bytes())
 	if err == nil {
@@ -55,11 +57,16 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc.model = rt.Model.Name
+	defer s.track(rt.Model.Name)()
 	ctx := r.Context()
 	if k := KeyOf(ctx); k != nil {
 		acc.key = k.Name
 	}
 	rr := routing(r, s.o.PreferRegion)
+	if err := s.checkPin(rr); err != nil {
+		acc.err, acc.status = err, writeError(w, err)
+		return
+	}
 	ctx, acc.ticket, err = s.admit(ctx, w, rt.Model.Name, req.Chat.Model, req.Chat, acc.bodySize, &rr)
 	if err != nil {
 		acc.err, acc.status = err, writeError(w, err)

@@ -50,6 +50,17 @@ func (c *Catalog) Lookup(name string) (*executor.Route, bool) {
 	return rt, ok
 }
 
+// Name returns the listed name (model or alias, as configured) that a
+// client's model id resolves to.
+func (c *Catalog) Name(id string) (string, bool) {
+	for _, n := range c.names {
+		if strings.EqualFold(n, id) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
 // Routes returns every distinct route.
 func (c *Catalog) Routes() []*executor.Route {
 	seen := map[*executor.Route]bool{}
@@ -82,6 +93,15 @@ type Options struct {
 	Governor       *keys.Governor // limits and metering of keys
 	LogBodies      bool
 	Now            func() time.Time
+	// BodyReadTimeout bounds reading a request body (0: none).
+	BodyReadTimeout time.Duration
+	// StreamWriteTimeout bounds each write of a stream to the client (0:
+	// none): a client that stops reading is cut.
+	StreamWriteTimeout time.Duration
+	// MaxInFlight caps the /v1 requests served at once (0: no cap).
+	MaxInFlight int
+	// AllowPinning lets clients pin a deployment (X-Windrose-Deployment).
+	AllowPinning bool
 	// Responses keeps stored Responses API responses (GET /v1/responses/{id},
 	// previous_response_id); nil: no storage, and those answer 400.
 	Responses responsestore.Store
@@ -115,12 +135,13 @@ func New(o Options) *Server {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	r.Group(func(r chi.Router) {
-		r.Use(s.traced, s.auth)
+		r.Use(s.traced, s.limitInFlight, s.auth)
 		r.Post("/v1/chat/completions", s.chat)
 		r.Post("/v1/responses", s.responses)
 		r.Get("/v1/responses/{id}", s.getResponse)
 		r.Delete("/v1/responses/{id}", s.deleteResponse)
 		r.Get("/v1/models", s.models)
+		r.Get("/v1/models/*", s.model) // ids may hold a slash (OpenRouter's)
 		r.Get("/v1/windrose/keys/self", s.keySelf)
 		r.Get("/v1/windrose/keys", s.keyAll)
 		r.Get("/v1/windrose/status", s.status)

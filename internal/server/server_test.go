@@ -27,7 +27,14 @@ const upstreamKey = "sk-upstream-SECRET-do-not-log"
 // extraServer YAML appended to the server block.
 func start(t *testing.T, extraServer string) (*gateway.Gateway, string, *observer.ObservedLogs) {
 	t.Helper()
-	emu, err := emulator.New("mistral", emukit.Options{APIKey: upstreamKey})
+	return startEmu(t, extraServer, upstreamKey)
+}
+
+// startEmu is start with an emulator that expects emuKey (the gateway
+// still sends upstreamKey).
+func startEmu(t *testing.T, extraServer, emuKey string) (*gateway.Gateway, string, *observer.ObservedLogs) {
+	t.Helper()
+	emu, err := emulator.New("mistral", emukit.Options{APIKey: emuKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,11 +111,16 @@ func TestBadInput(t *testing.T) {
 		{"out of range", "POST", "/v1/chat/completions", `{"model":"mistral-medium","top_p":7,` + ok + `}`, 400, "top_p", ""},
 		// An unknown model is a 404 with OpenAI's code, so SDKs raise NotFoundError.
 		{"unknown model", "POST", "/v1/chat/completions", `{"model":"gpt-9",` + ok + `}`, 404, "model", "model_not_found"},
-		// The limit holds even when the client lies about Content-Length (chunked).
+		// A declared Content-Length over the limit is refused before reading.
 		{"too large", "POST", "/v1/chat/completions", `{"model":"mistral-medium","messages":[{"role":"user","content":"` + strings.Repeat("a", 4096) + `"}]}`, 413, "", "request_too_large"},
+		// Chunked (no Content-Length): only MaxBytesReader can stop it.
+		{"too large, chunked", "CHUNKED", "/v1/chat/completions", `{"model":"mistral-medium","messages":[{"role":"user","content":"` + strings.Repeat("a", 4096) + `"}]}`, 413, "", "request_too_large"},
 		{"empty body", "POST", "/v1/chat/completions", ``, 400, "", ""},
 		{"unknown route", "GET", "/v2/nothing", ``, 404, "", "not_found"},
 		{"wrong method", "GET", "/v1/chat/completions", ``, 404, "", "method_not_allowed"},
+		// n: 2 where no deployment serves it: a 400 naming it, not one choice and a 200.
+		{"n unsupported", "POST", "/v1/chat/completions", `{"model":"mistral-medium","n":2,` + ok + `}`, 400, "n", "unsupported_parameter"},
+		{"logprobs unsupported", "POST", "/v1/chat/completions", `{"model":"mistral-medium","logprobs":true,` + ok + `}`, 400, "logprobs", "unsupported_parameter"},
 		// A bad pin names its header.
 		{"bad pin", "PIN", "/v1/chat/completions", `{"model":"mistral-medium",` + ok + `}`, 400, "X-Windrose-Deployment", "deployment_not_found"},
 	}
@@ -118,7 +130,13 @@ func TestBadInput(t *testing.T) {
 			if method == "PIN" {
 				method, hdr["X-Windrose-Deployment"] = "POST", "nope"
 			}
-			resp, body := do(t, method, base+tc.path, tc.body, hdr)
+			var resp *http.Response
+			var body []byte
+			if method == "CHUNKED" {
+				resp, body = doChunked(t, base+tc.path, tc.body)
+			} else {
+				resp, body = do(t, method, base+tc.path, tc.body, hdr)
+			}
 			if resp.StatusCode != tc.wantStatus {
 				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tc.wantStatus, body)
 			}
@@ -212,31 +230,65 @@ func TestRequestIDAndRouteHeaders(t *testing.T) {
 }
 
 // TestAccessLogHasNoSecrets checks the one access line per request carries
-// what operators need and never the upstream key or the prompt.
+// what operators need and never a key (upstream or client) or the prompt,
+// on success and on every failure path that logs the most.
 func TestAccessLogHasNoSecrets(t *testing.T) {
-	_, base, logs := start(t, "")
+	const clientKey = "sk-client-SECRET-never-logged"
 	prompt := "my secret prompt text"
-	body := `{"model":"mistral-medium","messages":[{"role":"user","content":"` + prompt + `"}]}`
-	if resp, b := do(t, "POST", base+"/v1/chat/completions", body, nil); resp.StatusCode != 200 {
-		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	good := `{"model":"mistral-medium","messages":[{"role":"user","content":"` + prompt + `"}]}`
+	cases := []struct {
+		name   string
+		emuKey string // the key the emulator expects
+		bearer string
+		body   string
+		status int
+		fields []string // the access line must have these
+	}{
+		// Success: the full access line.
+		{"success", upstreamKey, clientKey, good, 200,
+			[]string{"request_id", "model", "key", "deployment", "status", "attempts", "prompt_tokens", "completion_tokens", "duration"}},
+		// The provider rejects the gateway's key: its error must not echo it.
+		{"upstream auth failure", "another-key", clientKey, good, 502, []string{"request_id", "model", "status", "error_kind", "error"}},
+		// A 4xx with the prompt in the rejected body.
+		{"invalid request", upstreamKey, clientKey, `{"model":"mistral-medium","messages":[{"role":"robot","content":"` + prompt + `"}]}`, 400,
+			[]string{"request_id", "status", "error_kind"}},
+		// A wrong client key is a 401 that must not log what was sent.
+		{"wrong client key", upstreamKey, clientKey + "-wrong", good, 401, []string{"status"}},
 	}
-	var access []observer.LoggedEntry
-	for _, e := range logs.All() {
-		line, _ := json.Marshal(e.ContextMap())
-		if strings.Contains(string(line), upstreamKey) || strings.Contains(string(line), prompt) {
-			t.Fatalf("log leaks a secret or the prompt: %s %s", e.Message, line)
-		}
-		if e.Message == "access" {
-			access = append(access, e)
-		}
-	}
-	if len(access) != 1 {
-		t.Fatalf("%d access lines, want 1", len(access))
-	}
-	f := access[0].ContextMap()
-	for _, k := range []string{"request_id", "model", "deployment", "status", "attempts", "prompt_tokens", "completion_tokens", "duration"} {
-		if _, ok := f[k]; !ok {
-			t.Errorf("access line lacks %q: %v", k, f)
-		}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, base, logs := startEmu(t, ", api_keys: ["+clientKey+"]", tc.emuKey)
+			resp, b := do(t, "POST", base+"/v1/chat/completions", tc.body, map[string]string{"Authorization": "Bearer " + tc.bearer})
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, b)
+			}
+			if strings.Contains(string(b), upstreamKey) {
+				t.Fatalf("response leaks the upstream key: %s", b)
+			}
+			var access []observer.LoggedEntry
+			for _, e := range logs.All() {
+				line, _ := json.Marshal(e.ContextMap())
+				for _, secret := range []string{upstreamKey, clientKey, prompt} {
+					if strings.Contains(string(line), secret) || strings.Contains(e.Message, secret) {
+						t.Fatalf("log leaks %q: %s %s", secret, e.Message, line)
+					}
+				}
+				if e.Message == "access" {
+					access = append(access, e)
+				}
+			}
+			if tc.status == 401 {
+				return // refused before the handler: no access line needed
+			}
+			if len(access) != 1 {
+				t.Fatalf("%d access lines, want 1", len(access))
+			}
+			f := access[0].ContextMap()
+			for _, k := range tc.fields {
+				if _, ok := f[k]; !ok {
+					t.Errorf("access line lacks %q: %v", k, f)
+				}
+			}
+		})
 	}
 }

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+
+	"go.uber.org/zap"
 	"net/http"
 	"time"
 
@@ -30,6 +32,26 @@ type sseSink struct {
 	flushErr  error // a batched flush failed: the client is gone
 	// finish is reused to send finish reasons in their own chunk.
 	finish llm.StreamEvent
+	// writeTimeout bounds each write to the client
+	// (server.stream_write_timeout); timedOut says one passed: the client
+	// stopped reading.
+	writeTimeout time.Duration
+	timedOut     bool
+}
+
+// deadline arms the write deadline for the next write to the client.
+func (s *sseSink) deadline() {
+	if s.writeTimeout > 0 {
+		_ = s.rc.SetWriteDeadline(s.now().Add(s.writeTimeout))
+	}
+}
+
+// wrote notes a write error that is a passed write deadline.
+func (s *sseSink) wrote(err error) error {
+	if err != nil && isTimeout(err) {
+		s.timedOut = true
+	}
+	return err
 }
 
 func (s *sseSink) Commit(t *executor.Target, attempts int) error {
@@ -56,8 +78,9 @@ func (s *sseSink) Event(ev *llm.StreamEvent) error {
 	}
 	s.buf = s.appendEvent(s.buf, ev)
 	if s.batching {
+		s.deadline() // the buffered writer may write through
 		_, err := s.w.Write(s.buf)
-		return err
+		return s.wrote(err)
 	}
 	return s.flush()
 }
@@ -69,7 +92,8 @@ func (s *sseSink) Batch() func() {
 	s.batching = true
 	return func() {
 		if s.flushErr == nil {
-			s.flushErr = s.rc.Flush()
+			s.deadline()
+			s.flushErr = s.wrote(s.rc.Flush())
 		}
 	}
 }
@@ -136,10 +160,11 @@ func (s *sseSink) appendChunk(dst []byte, ev *llm.StreamEvent) []byte {
 }
 
 func (s *sseSink) flush() error {
+	s.deadline()
 	if _, err := s.w.Write(s.buf); err != nil {
-		return err
+		return s.wrote(err)
 	}
-	return s.rc.Flush()
+	return s.wrote(s.rc.Flush())
 }
 
 // end closes a committed stream: usage and [DONE] on success, an in-band
@@ -169,6 +194,7 @@ func (s *sseSink) end(usage *llm.Usage, err error) (failed bool) {
 	if s.batching && !failed {
 		// The handler returns next and net/http flushes then, together
 		// with the chunked-encoding terminator: one write instead of two.
+		s.deadline()
 		_, _ = s.w.Write(s.buf)
 		return false
 	}
@@ -179,7 +205,7 @@ func (s *sseSink) end(usage *llm.Usage, err error) (failed bool) {
 func (s *Server) stream(ctx context.Context, w http.ResponseWriter, rt *executor.Route, req *llm.ChatRequest, rr router.Request, acc *access) {
 	sink := &sseSink{
 		w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 1024),
-		usageNull: req.IncludeUsage, now: s.o.Now, reqID: RequestID(ctx),
+		usageNull: req.IncludeUsage, now: s.o.Now, reqID: RequestID(ctx), writeTimeout: s.o.StreamWriteTimeout,
 	}
 	usage, res, err := s.o.Executor.Stream(ctx, rt, req, rr, sink)
 	acc.res, acc.usage, acc.err = res, usage, err
@@ -189,6 +215,14 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, rt *executor
 		return
 	}
 	acc.status = http.StatusOK
+	if sink.timedOut {
+		// The client's problem, never the provider's: the executor
+		// canceled the attempt without a verdict on the deployment.
+		acc.err = gwerr.Wrap(gwerr.Canceled, err, "the client stopped reading the stream (server.stream_write_timeout %s)", s.o.StreamWriteTimeout)
+		s.o.Logger.Warn("client stopped reading; stream cut", zap.String("request_id", RequestID(ctx)),
+			zap.Duration("stream_write_timeout", s.o.StreamWriteTimeout))
+		panic(http.ErrAbortHandler)
+	}
 	if sink.end(usage, err) {
 		// The access log and metrics are written by deferred calls, which
 		// run as this unwinds; net/http drops the connection silently.

@@ -40,6 +40,7 @@ type Metrics struct {
 	UpstreamInFlight *prometheus.GaugeVec   // deployment
 	ConfigReloads    *prometheus.CounterVec // result: success | error
 	ConfigLastReload prometheus.Gauge       // unix time of the last good load
+	InFlight         *prometheus.GaugeVec   // model: client requests being served (server.max_in_flight caps their sum)
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -110,10 +111,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ConfigLastReload: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "windrose_config_last_reload_success_timestamp_seconds", Help: "Unix time of the last successful config load (start-up included).",
 		}),
+		InFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "windrose_in_flight", Help: "Client requests being served now, by model alias (server.max_in_flight caps the total).",
+		}, []string{"model"}),
 	}
 	m.ConfigReloads.WithLabelValues("success")
 	m.ConfigReloads.WithLabelValues("error")
-	reg.MustRegister(m.Overhead, m.UpstreamInFlight, m.ConfigReloads, m.ConfigLastReload)
+	reg.MustRegister(m.Overhead, m.UpstreamInFlight, m.ConfigReloads, m.ConfigLastReload, m.InFlight)
 	reg.MustRegister(m.Requests, m.RequestDuration, m.Upstream, m.UpstreamDuration, m.TTFT,
 		m.Tokens, m.Cost, m.UsageMissing, m.CostUnknown, m.Attempts, m.Failovers,
 		m.DeploymentState, m.Cooldowns, m.RegionRejections, m.Hedges, m.ModelMismatch)

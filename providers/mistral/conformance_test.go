@@ -41,6 +41,6 @@ func TestConformance(t *testing.T) {
 		APIKey: emulatorKey,
 		// Mistral reports a failed generation in-band as finish_reason
 		// "error"; the emulator's in_band_error_after sends that.
-		Caps: providertest.Capabilities{Tools: true, JSONMode: true, StreamUsage: true, InBandErrors: true},
+		Caps: providertest.Capabilities{Tools: true, JSONMode: true, StreamUsage: true, InBandErrors: true, InBandUsage: true},
 	})
 }

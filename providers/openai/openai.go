@@ -71,3 +71,7 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 	}
 	return newStream(ctx, resp.Body), nil
 }
+
+// Capabilities: a pass-through to an OpenAI-compatible API forwards every
+// parameter as sent, so it serves them all.
+func (a *Adapter) Capabilities() llm.Capability { return llm.CapsAll }

@@ -120,8 +120,10 @@ func testStreamFaults(t *testing.T, h Harness) {
 			if k := gwerr.KindOf(c.err); !k.Retryable() || k == gwerr.Auth {
 				t.Errorf("kind = %v, want a retryable provider failure", k)
 			}
-			if tt.name == "in-band error" && providers.UsageOf(c.err) == nil && c.usage == nil {
-				t.Logf("in-band error carried no usage (allowed)")
+			if tt.name == "in-band error" && h.Caps.InBandUsage && providers.UsageOf(c.err) == nil && c.usage == nil {
+				// The tokens billed before the failure are the provider's
+				// own numbers: lose them and cost undercounts.
+				t.Errorf("in-band error carried no usage; the emulator sends it, the adapter must keep it (providers.WithUsage)")
 			}
 		})
 	}

@@ -25,6 +25,9 @@ type Capabilities struct {
 	// InBandErrors: the emulator can fail a 200 stream with an in-band
 	// error event (in_band_error_after).
 	InBandErrors bool
+	// InBandUsage: the emulator's in-band error carries the usage billed
+	// so far, and the adapter must surface it with the error.
+	InBandUsage bool
 	// StreamUsage: a stream reports usage without being asked.
 	StreamUsage bool
 	// AuthStatus is the upstream status a wrong credential yields, when not

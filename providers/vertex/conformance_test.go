@@ -23,6 +23,6 @@ func TestConformance(t *testing.T) {
 		},
 		APIKey: emulatorToken,
 		// Vertex relays the container's finish_reason "error" chunk.
-		Caps: providertest.Capabilities{Tools: true, JSONMode: true, StreamUsage: true, InBandErrors: true},
+		Caps: providertest.Capabilities{Tools: true, JSONMode: true, StreamUsage: true, InBandErrors: true, InBandUsage: true},
 	})
 }
