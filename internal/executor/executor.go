@@ -72,6 +72,11 @@ type Route struct {
 	HedgeAfter  time.Duration
 	HedgeBudget float64
 
+	// Resume heals a stream broken after commit: ResumeMode is "off"
+	// (or ""), "prefix" or "prefix_or_replay"; ResumeMax caps resumes.
+	ResumeMode string
+	ResumeMax  int
+
 	requests atomic.Int64
 	hedges   atomic.Int64
 }
@@ -81,6 +86,9 @@ type Result struct {
 	Target    *Target // the deployment that answered; nil if none did
 	Attempts  int     // attempts started, hedges included
 	Committed bool    // a stream reached the client (errors after this are in-band)
+	// Resumes are the resumes tried after a break, "deployment:result"
+	// each (for the access log).
+	Resumes []string
 }
 
 // Executor runs requests. It is safe for concurrent use.

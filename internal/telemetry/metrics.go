@@ -32,6 +32,7 @@ type Metrics struct {
 	RegionRejections *prometheus.CounterVec   // model, rule
 	Hedges           *prometheus.CounterVec   // model, result
 	ModelMismatch    *prometheus.CounterVec   // deployment
+	StreamResumes    *prometheus.CounterVec   // model, deployment, result
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -89,8 +90,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ModelMismatch: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "windrose_model_mismatch_total", Help: "Answers whose model id differs from the deployment's configured one (an alias moved).",
 		}, []string{"deployment"}),
+		StreamResumes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "windrose_stream_resumes_total",
+			Help: "Broken streams resumed on another deployment, by result: resumed (prefix), replayed, diverged, refused (prefix rejected), failed.",
+		}, []string{"model", "deployment", "result"}),
 	}
-	reg.MustRegister(m.Requests, m.RequestDuration, m.Upstream, m.UpstreamDuration, m.TTFT,
+	reg.MustRegister(m.StreamResumes, m.Requests, m.RequestDuration, m.Upstream, m.UpstreamDuration, m.TTFT,
 		m.Tokens, m.Cost, m.UsageMissing, m.CostUnknown, m.Attempts, m.Failovers,
 		m.DeploymentState, m.Cooldowns, m.RegionRejections, m.Hedges, m.ModelMismatch)
 	return m
