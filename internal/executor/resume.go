@@ -95,13 +95,11 @@ func (e *Executor) resume(rt *Route, sink Sink, sr *streamRun, broken *Target, c
 		return nil, cause
 	}
 	sr.resumes++
-	var tried *Target
 	for _, i := range plan.Attempts {
 		t := rt.Targets[i]
 		if p, ok := t.Client.(providers.Prefixer); t == broken || !ok || !p.AssistantPrefix() {
 			continue
 		}
-		tried = t
 		u, err, refused := e.resumeOn(rt, sink, sr, t, true)
 		if !refused {
 			return u, errOr(err, cause)
@@ -113,8 +111,8 @@ func (e *Executor) resume(rt *Route, sink Sink, sr *streamRun, broken *Target, c
 	}
 	for _, i := range plan.Attempts {
 		t := rt.Targets[i]
-		if t == broken || t == tried {
-			continue
+		if t == broken {
+			continue // a refused prefill says nothing against a replay there
 		}
 		u, err, _ := e.resumeOn(rt, sink, sr, t, false)
 		return u, errOr(err, cause)
