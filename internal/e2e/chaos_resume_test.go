@@ -43,17 +43,26 @@ func TestChaosResume(t *testing.T) {
 		primary  string // faults of the primary
 		fallback string // faults of the fallback
 		healed   bool
+		off      bool // resume: off
 	}{
+		// A malformed chunk healed by prefix continuation.
+		{name: "malformed", primary: `{"malformed_after":3}`, fallback: `{}`, healed: true},
+		// Resume off: today's error event, unchanged.
+		{name: "off", primary: `{"cut_after":3}`, fallback: `{}`, off: true},
 		// A cut healed by prefix continuation.
-		{"prefix", `{"cut_after":3}`, `{}`, true},
+		{name: "prefix", primary: `{"cut_after":3}`, fallback: `{}`, healed: true},
 		// The fallback refuses the prefix: a replay matches.
-		{"refused then replay", `{"cut_after":3}`, `{"refuse_prefix":true}`, true},
+		{name: "refused then replay", primary: `{"cut_after":3}`, fallback: `{"refuse_prefix":true}`, healed: true},
 		// The replay answers differently: the error event, nothing more.
-		{"replay diverges", `{"cut_after":3}`, `{"refuse_prefix":true,"reply_variant":"b"}`, false},
+		{name: "replay diverges", primary: `{"cut_after":3}`, fallback: `{"refuse_prefix":true,"reply_variant":"b"}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			env := Start(t, chaosResume)
+			cfg := chaosResume
+			if c.off {
+				cfg = strings.Replace(cfg, "mode: prefix_or_replay", "mode: "+`"off"`, 1)
+			}
+			env := Start(t, cfg)
 			env.Emu("openrouter").SetFaults(t, c.primary)
 			env.Emu("mistral").SetFaults(t, c.fallback)
 			r := chaosPost(t, env, chaosCall{stream: true})
