@@ -188,6 +188,8 @@ var rows = []row{
 			[]q{{`sum by (deployment) (increase(windrose_cooldowns_total{deployment=~"$deployment"}[$__rate_interval]))`, "{{deployment}}"}}},
 		{"timeseries", "Hedges by result", "Hedged second attempts (windrose_hedges_total): started, won, over_budget.", "reqps", true,
 			[]q{{`sum by (model, result) (rate(windrose_hedges_total{` + fModel + `}[$__rate_interval]))`, "{{model}} {{result}}"}}},
+		{"timeseries", "Stream resumes by result", "Broken streams resumed on another deployment (windrose_stream_resumes_total): resumed, replayed, diverged, refused, failed.", "reqps", true,
+			[]q{{`sum by (model, deployment, result) (rate(windrose_stream_resumes_total{` + fModel + `}[$__rate_interval]))`, "{{model}} {{deployment}} {{result}}"}}},
 	}},
 	{"Gateway overhead", []spec{
 		{"timeseries", "Time spent inside windrose per request", "windrose_overhead_seconds: request time minus time waiting on the provider. The number that shows the gateway is not the bottleneck.", "s", false,

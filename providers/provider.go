@@ -27,6 +27,15 @@ type Provider interface {
 	ChatStream(ctx context.Context, req *llm.ChatRequest) (Stream, error)
 }
 
+// Prefixer is an optional ability: an adapter whose provider documents an
+// assistant prefix (a final assistant message the model continues, e.g.
+// Mistral's "prefix": true) says so, and the executor may then resume a
+// broken stream on it with llm.Message.Prefix. Declare it only where the
+// provider documents it.
+type Prefixer interface {
+	AssistantPrefix() bool
+}
+
 // Stream is a streamed answer.
 type Stream interface {
 	// Next returns the next event. The event is reused: it is valid only

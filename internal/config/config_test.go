@@ -204,6 +204,7 @@ func TestDefaults(t *testing.T) {
 			FirstTokenAuto: FirstTokenAuto{Floor: Duration(3 * time.Second), Ceiling: Duration(30 * time.Second),
 				ColdStart: Duration(30 * time.Second), Factor: 4, PerKPromptTokens: Duration(250 * time.Millisecond), MinSamples: 20},
 			StallTimeout: Duration(30 * time.Second),
+			Resume:       Resume{Mode: "off", Max: 1},
 			Hedge:        &Hedge{Budget: 0.1},
 			Deployments: []Deployment{{
 				Name: "d", Provider: "openrouter", Model: "x", Geo: "global", Weight: 1,

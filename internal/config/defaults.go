@@ -76,6 +76,10 @@ func applyDefaults(c *Config, present func(path string) bool) {
 		setZero(&fa.PerKPromptTokens, DefaultFirstTokenPerK, present(p+".first_token_auto.per_1k_prompt_tokens"))
 		setZero(&fa.MinSamples, DefaultFirstTokenSamples, present(p+".first_token_auto.min_samples"))
 		setZero(&m.StallTimeout, DefaultStallTimeout, present(p+".stall_timeout"))
+		if m.Resume.Mode == "" {
+			m.Resume.Mode = "off"
+		}
+		setZero(&m.Resume.Max, 1, present(p+".resume.max"))
 		if m.Hedge != nil {
 			setZero(&m.Hedge.Budget, DefaultHedgeBudget, present(p+".hedge.budget"))
 		}

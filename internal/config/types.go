@@ -159,6 +159,9 @@ type Model struct {
 	StallTimeout Duration `yaml:"stall_timeout"`
 	// Hedge starts a second attempt when the first is slow. Default: off.
 	Hedge *Hedge `yaml:"hedge"`
+	// Resume heals a stream that broke after the client got text, on
+	// another deployment (see Resume). Default: off.
+	Resume Resume `yaml:"resume"`
 	// Deployments serve this model. At least one is required.
 	Deployments []Deployment `yaml:"deployments"`
 }
@@ -301,3 +304,15 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // ByteSize is a size in bytes written as 4MiB, 512KiB, 1MB or a plain number.
 type ByteSize int64
+
+// Resume configures how a broken stream is resumed on another deployment.
+type Resume struct {
+	// Mode is off, prefix (continue on a deployment whose adapter supports
+	// an assistant prefix) or prefix_or_replay (else resend the request and
+	// continue only if the new answer repeats the sent text byte for byte).
+	// Default: off.
+	Mode string `yaml:"mode"`
+	// Max caps resumes per request (each also counts against attempts).
+	// Must be >= 0. Default: 1.
+	Max int `yaml:"max"`
+}

@@ -197,6 +197,14 @@ func validateModel(p *problems, m *Model, i int, known func(string) bool) {
 			p.add(mp+".hedge.budget", "must be in (0, 1]")
 		}
 	}
+	switch m.Resume.Mode {
+	case "off", "prefix", "prefix_or_replay":
+	default:
+		p.add(mp+".resume.mode", "unknown mode %q (want off, prefix or prefix_or_replay)", m.Resume.Mode)
+	}
+	if m.Resume.Max < 0 {
+		p.add(mp+".resume.max", "must be >= 0")
+	}
 	if len(m.Deployments) == 0 {
 		p.add(mp+".deployments", "at least one deployment is required")
 	}

@@ -74,6 +74,11 @@ type Route struct {
 	HedgeAfter  time.Duration
 	HedgeBudget float64
 
+	// Resume heals a stream broken after commit: ResumeMode is "off"
+	// (or ""), "prefix" or "prefix_or_replay"; ResumeMax caps resumes.
+	ResumeMode string
+	ResumeMax  int
+
 	requests atomic.Int64
 	hedges   atomic.Int64
 }
@@ -87,6 +92,9 @@ type Result struct {
 	// walk over its attempts (backoffs included) and, on a stream, each
 	// read of the next event. The rest of a request is windrose's overhead.
 	Upstream time.Duration
+	// Resumes are the resumes tried after a break, "deployment:result"
+	// each (for the access log).
+	Resumes []string
 }
 
 // Executor runs requests. It is safe for concurrent use.

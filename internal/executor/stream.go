@@ -91,7 +91,8 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 		batch(a.stream, sink, nil)
 		return e.finishEmpty(rt, a, sink, res)
 	}
-	u, err := e.pump(rt, a, sink)
+	sr := newStreamRun(ctx, rt, req, rr, &res)
+	u, err := e.pump(rt, a, sink, sr)
 	res.Upstream += a.waited
 	return u, res, err
 }
@@ -109,6 +110,11 @@ func (e *Executor) openStream(rt *Route, req *llm.ChatRequest, a *attempt) {
 		a.upEnd()
 		return
 	}
+	e.readFirst(a)
+}
+
+// readFirst reads a.stream up to its first content event.
+func (e *Executor) readFirst(a *attempt) {
 	for {
 		ev, err := a.stream.Next()
 		if err == io.EOF {
@@ -156,7 +162,8 @@ func (s *stallTimer) got() {
 }
 
 // pump relays the committed stream to the sink under the stall timeout.
-func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
+// sr, when not nil, records the text sent so that a break can be resumed.
+func (e *Executor) pump(rt *Route, a *attempt, sink Sink, sr *streamRun) (*llm.Usage, error) {
 	a.t.Metrics.TTFT.Observe(a.ttft.Seconds())
 	var stall stallTimer
 	if rt.StallTimeout > 0 {
@@ -181,6 +188,9 @@ func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
 		}
 		if len(ev.Deltas) > 0 {
 			chunks++
+			if sr != nil {
+				sr.record(ev)
+			}
 			if err := sink.Event(ev); err != nil {
 				return e.clientGone(rt, a, usage, hasUsage, err)
 			}
@@ -197,10 +207,19 @@ func (e *Executor) pump(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
 			up := usagePtr(usage, hasUsage)
 			e.succeeded(a, up)
 			e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, a.winResult).Inc()
-			return up, nil
+			return sr.total(up), nil
 		}
 		if err != nil {
-			return e.brokenAfterCommit(rt, a, usage, hasUsage, chunks, err)
+			u, berr := e.brokenAfterCommit(rt, a, usage, hasUsage, chunks, err)
+			if sr == nil {
+				return u, berr
+			}
+			if pu := providers.UsageOf(err); pu != nil {
+				sr.addUsage(*pu)
+			} else if hasUsage {
+				sr.addUsage(usage)
+			}
+			return e.resume(rt, sink, sr, a.t, berr)
 		}
 	}
 }

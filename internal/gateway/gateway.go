@@ -175,6 +175,7 @@ func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.D
 		FirstTokenTimeout: m.FirstTokenTimeout.Fixed.D(),
 		StallTimeout:      m.StallTimeout.D(),
 	}
+	rt.ResumeMode, rt.ResumeMax = m.Resume.Mode, m.Resume.Max
 	if m.Hedge != nil {
 		rt.HedgeAfter, rt.HedgeBudget = m.Hedge.After.D(), m.Hedge.Budget
 	}

@@ -62,6 +62,10 @@ type Message struct {
 	Name       string
 	ToolCalls  []ToolCall // assistant only
 	ToolCallID string     // tool only: the call this message answers
+	// Prefix marks a final assistant message as the start of the answer
+	// the model must continue (Mistral's "prefix": true). Windrose sets it
+	// only when resuming a broken stream; clients cannot.
+	Prefix bool `json:",omitempty"` // omitted in golden dumps when unset
 }
 
 // ToolCall is a complete function call made by the assistant.

@@ -198,6 +198,10 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 		zap.Int("attempts", acc.res.Attempts),
 		zap.Duration("duration", d),
 	}
+	if len(acc.res.Resumes) > 0 {
+		// A resumed stream: each "deployment:result" tried after the break.
+		fields = append(fields, zap.Strings("resumes", acc.res.Resumes))
+	}
 	if t := acc.res.Target; t != nil {
 		fields = append(fields, zap.String("deployment", t.Name), zap.String("provider", t.Provider))
 		if t.ModelVersion != "" {

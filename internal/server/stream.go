@@ -98,6 +98,19 @@ func (s *sseSink) Batch() func() {
 	}
 }
 
+// Seam implements executor.Seamer: an SSE comment marks, for humans, where
+// the stream continues on another deployment; SSE parsers ignore it.
+func (s *sseSink) Seam(deployment string) error {
+	s.buf = append(s.buf[:0], ": resumed on "...)
+	s.buf = append(s.buf, deployment...)
+	s.buf = append(s.buf, "\n\n"...)
+	if s.batching {
+		_, err := s.w.Write(s.buf)
+		return err
+	}
+	return s.flush()
+}
+
 // announce sends the role chunk of choice i before its first delta, as
 // OpenAI does: one chunk with the role and empty content per choice.
 func (s *sseSink) announce(i int) {

@@ -41,6 +41,7 @@ type Metrics struct {
 	ConfigReloads    *prometheus.CounterVec // result: success | error
 	ConfigLastReload prometheus.Gauge       // unix time of the last good load
 	InFlight         *prometheus.GaugeVec   // model: client requests being served (server.max_in_flight caps their sum)
+	StreamResumes    *prometheus.CounterVec // model, deployment, result
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -114,10 +115,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		InFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "windrose_in_flight", Help: "Client requests being served now, by model alias (server.max_in_flight caps the total).",
 		}, []string{"model"}),
+		StreamResumes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "windrose_stream_resumes_total",
+			Help: "Broken streams resumed on another deployment, by result: resumed (prefix), replayed, diverged, refused (prefix rejected), failed.",
+		}, []string{"model", "deployment", "result"}),
 	}
 	m.ConfigReloads.WithLabelValues("success")
 	m.ConfigReloads.WithLabelValues("error")
-	reg.MustRegister(m.Overhead, m.UpstreamInFlight, m.ConfigReloads, m.ConfigLastReload, m.InFlight)
+	reg.MustRegister(m.Overhead, m.UpstreamInFlight, m.ConfigReloads, m.ConfigLastReload, m.InFlight, m.StreamResumes)
 	reg.MustRegister(m.Requests, m.RequestDuration, m.Upstream, m.UpstreamDuration, m.TTFT,
 		m.Tokens, m.Cost, m.UsageMissing, m.CostUnknown, m.Attempts, m.Failovers,
 		m.DeploymentState, m.Cooldowns, m.RegionRejections, m.Hedges, m.ModelMismatch)

@@ -85,3 +85,7 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 	}
 	return mistralwire.NewStream(ctx, Kind, resp.Body, ids), nil
 }
+
+// AssistantPrefix implements providers.Prefixer: Mistral's API documents a
+// final assistant message with "prefix": true (PROVIDERS.md §1.2).
+func (a *Adapter) AssistantPrefix() bool { return true }

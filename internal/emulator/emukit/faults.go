@@ -154,6 +154,12 @@ type Faults struct {
 	NoDone           bool     `json:"no_done,omitzero"`
 	InBandErrorAfter Count    `json:"in_band_error_after,omitzero"`
 	ErrorKind        string   `json:"error_kind,omitzero"`
+	// RefusePrefix rejects a final assistant message with prefix: true
+	// with a 400, as a host that does not support assistant prefill would.
+	RefusePrefix bool `json:"refuse_prefix,omitzero"`
+	// ReplyVariant seeds the fake model differently: a non-empty variant
+	// changes every text answer, so a replay on this emulator diverges.
+	ReplyVariant string `json:"reply_variant,omitzero"`
 }
 
 // Fails reports whether a selected request is answered with an error status
@@ -210,6 +216,8 @@ func RegisterFlags(fs *flag.FlagSet) *Faults {
 	fs.Var(&f.StallAfter, "stall-after", "stop sending after N chunks, keep the connection (-1: off)")
 	fs.BoolVar(&f.NoDone, "no-done", false, "end streams without the terminator")
 	fs.Var(&f.InBandErrorAfter, "in-band-error-after", "send the provider's in-band error after N chunks (-1: off)")
+	fs.BoolVar(&f.RefusePrefix, "refuse-prefix", false, "reject an assistant prefix (prefix: true) with a 400")
+	fs.StringVar(&f.ReplyVariant, "reply-variant", "", "seed the fake model's text answers differently (replays diverge)")
 	fs.StringVar(&f.ErrorKind, "error-kind", "", "error body to fail with: "+fmt.Sprint(knownKinds))
 	return f
 }

@@ -46,6 +46,13 @@ type Conversation struct {
 	JSON       bool   // response_format json_object or json_schema
 	Schema     []byte // json_schema's schema, if any
 	MaxTokens  int    // completion limit; 0 means none
+	// Prefix is the text of a final assistant message sent as a prefix
+	// (Mistral's "prefix": true); HasPrefix says there was one. That
+	// message is not in Messages: the answer continues Prefix.
+	Prefix    string
+	HasPrefix bool
+	// Variant seeds the answer's wording (Faults.ReplyVariant).
+	Variant string
 }
 
 // Reply is the model's output. Content is split into chunks whose
@@ -129,8 +136,21 @@ func Respond(c *Conversation) Reply {
 	if last.Role == "tool" {
 		text = "The tool returned: " + quote(last.Text)
 	}
+	if c.Variant != "" {
+		text = "[" + c.Variant + "] " + text
+	}
 	if c.JSON {
 		text = jsonAnswer(c.Schema, text)
+	}
+	if c.HasPrefix {
+		// The answer is fixed: a prefix of it is continued with the rest;
+		// any other prefix gets a fixed tail. The prefix is not repeated.
+		r.PromptTokens += Tokens(c.Prefix)
+		rest, ok := strings.CutPrefix(text, c.Prefix)
+		if !ok {
+			rest = " — emulated continuation."
+		}
+		text = rest
 	}
 	r.Content = splitWords(text)
 	if c.MaxTokens > 0 && len(r.Content) > c.MaxTokens {

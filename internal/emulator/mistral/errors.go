@@ -61,6 +61,13 @@ func toolCallIDBody(id string) []byte {
 	return marshal(apiError{Object: "error", Message: msg, Type: "invalid_function_call", Code: codePtr("3280"), RawStatusCode: http.StatusBadRequest})
 }
 
+// prefixBody is the 400 for an assistant prefix Mistral does not accept:
+// one that is not on the last message, or (refuse_prefix) any prefix, as a
+// host without assistant prefill answers.
+func prefixBody(msg string) []byte {
+	return marshal(apiError{Object: "error", Message: msg, Type: "invalid_request_message_order", Code: codePtr("3230"), RawStatusCode: http.StatusBadRequest})
+}
+
 // unauthorizedBody is the 401 body.
 func unauthorizedBody(requestID string) []byte {
 	return marshal(map[string]string{"message": "Unauthorized", "request_id": requestID})

@@ -261,6 +261,17 @@ func (vd *validator) messages(msgs []*fastjson.Value, c *emukit.Conversation) {
 			msg.ToolCallID = string(id.GetStringBytes())
 		}
 		msg.ToolCalls = vd.toolCalls(m.Get("tool_calls"), i)
+		if m.GetBool("prefix") {
+			if role != "assistant" || i != len(msgs)-1 {
+				c.Prefix, c.HasPrefix = "\x00misplaced", false
+				c.Messages = append(c.Messages, msg)
+				continue
+			}
+			// Mistral: "force the model to start its answer by the
+			// content of the message"; only the last, an assistant's.
+			c.Prefix, c.HasPrefix = msg.Text, true
+			continue
+		}
 		c.Messages = append(c.Messages, msg)
 	}
 }
@@ -352,3 +363,16 @@ func validID(id string) bool {
 
 // itoa is strconv.Itoa, named for the response builders' brevity.
 func itoa(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }
+
+// prefixProblem reports why an assistant prefix is refused: misplaced (not
+// the last message, or not an assistant's), or refused outright.
+func prefixProblem(r *request, refuse bool) (string, bool) {
+	c := &r.conv
+	if !c.HasPrefix && c.Prefix == "\x00misplaced" {
+		return "Prefix is only allowed on the last message, which must be an assistant message", true
+	}
+	if c.HasPrefix && refuse {
+		return "Assistant message prefix is not supported by this deployment", true
+	}
+	return "", false
+}

@@ -94,6 +94,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.ctl.Fail(w, http.StatusBadRequest, toolCallIDBody(id), 0)
 		return
 	}
+	if msg, bad := prefixProblem(req, f.RefusePrefix); bad {
+		s.ctl.Fail(w, http.StatusBadRequest, prefixBody(msg), 0)
+		return
+	}
+	req.conv.Variant = f.ReplyVariant
 	reply := emukit.Respond(&req.conv)
 	if reply.PromptTokens > s.opts.ContextTokens {
 		s.ctl.Fail(w, http.StatusBadRequest, contextBody(reply.PromptTokens, s.opts.ContextTokens), 0)

@@ -102,6 +102,7 @@ func toMessage(m *llm.Message, ids *IDMap) (message, error) {
 	default:
 		out.Content = m.Content
 	}
+	out.Prefix = m.Prefix && m.Role == llm.RoleAssistant
 	for _, tc := range m.ToolCalls {
 		out.ToolCalls = append(out.ToolCalls, toolCall{
 			ID: ids.Rewrite(tc.ID), Type: "function",

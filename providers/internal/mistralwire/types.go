@@ -32,6 +32,7 @@ type message struct {
 	ToolCalls  []toolCall `json:"tool_calls,omitempty"`
 	ToolCallID string     `json:"tool_call_id,omitempty"`
 	Name       string     `json:"name,omitempty"`
+	Prefix     bool       `json:"prefix,omitempty"` // assistant only: continue this text
 }
 
 type contentChunk struct {
