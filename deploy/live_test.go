@@ -117,6 +117,7 @@ func TestLivePrometheus(t *testing.T) {
 // mayBeEmpty lists the panels this load cannot fill, and why.
 var mayBeEmpty = map[string]string{
 	"Usage missing and cost unknown": "every emulator reports usage and every deployment has a price",
+	"Stream resumes by result":       "resume is off by default and the live config does not turn it on",
 	"Model mismatches":               "the emulators answer with the configured model id",
 	"Cost USD per hour by key":       "the live config has no named keys",
 	// windrose_in_flight{model} is exported by the in-flight cap (another
