@@ -127,8 +127,9 @@ func TestBadInput(t *testing.T) {
 		{"empty body", "POST", "/v1/chat/completions", ``, 400, "", ""},
 		{"unknown route", "GET", "/v2/nothing", ``, 404, "", "not_found"},
 		{"wrong method", "GET", "/v1/chat/completions", ``, 404, "", "method_not_allowed"},
-		// n: 2 where no deployment serves it: a 400 naming it, not one choice and a 200.
-		{"n unsupported", "POST", "/v1/chat/completions", `{"model":"mistral-medium","n":2,` + ok + `}`, 400, "n", "unsupported_parameter"},
+		// logit_bias where no deployment serves it (Mistral has none): a
+		// 400 naming it, not a 200 with the bias silently dropped.
+		{"logit_bias unsupported", "POST", "/v1/chat/completions", `{"model":"mistral-medium","logit_bias":{"1":5},` + ok + `}`, 400, "logit_bias", "unsupported_parameter"},
 		{"logprobs unsupported", "POST", "/v1/chat/completions", `{"model":"mistral-medium","logprobs":true,` + ok + `}`, 400, "logprobs", "unsupported_parameter"},
 		// A bad pin names its header.
 		{"bad pin", "PIN", "/v1/chat/completions", `{"model":"mistral-medium",` + ok + `}`, 400, "X-Windrose-Deployment", "deployment_not_found"},
