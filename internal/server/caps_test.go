@@ -92,3 +92,19 @@ func TestNChoices(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyFunctionHistory: a conversation in the legacy functions shape
+// (functions, an assistant function_call, a "function" result) reaches
+// Mistral as tools, a tool call and its tool result with one 9-character
+// id: the emulator, which rejects anything else, answers from the result.
+func TestLegacyFunctionHistory(t *testing.T) {
+	_, base, _ := start(t, "")
+	body := `{"model":"mistral-medium","functions":[{"name":"get_weather","parameters":{"type":"object"}}],"messages":[` +
+		`{"role":"user","content":"Weather in Paris?"},` +
+		`{"role":"assistant","content":null,"function_call":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},` +
+		`{"role":"function","name":"get_weather","content":"18C and sunny"}]}`
+	resp, b := do(t, "POST", base+"/v1/chat/completions", body, nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "The tool returned: 18C and sunny") {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+}
