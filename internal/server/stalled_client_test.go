@@ -62,6 +62,13 @@ func TestStreamClientStopsReading(t *testing.T) {
 			if n := testutil.ToFloat64(gw.Metrics.Requests.WithLabelValues("mistral-medium", "499", "true", tc.api)); n != 1 {
 				t.Errorf("windrose_requests_total{status=499,api=%s} = %v, want 1", tc.api, n)
 			}
+			// The upstream attempt was canceled, not failed: no verdict on
+			// the deployment.
+			for outcome, want := range map[string]float64{"canceled": 1, "upstream": 0, "success": 0} {
+				if n := testutil.ToFloat64(gw.Metrics.Upstream.WithLabelValues("mistral", "mistral", "eu", outcome)); n != want {
+					t.Errorf("upstream outcome %s = %v, want %v", outcome, n, want)
+				}
+			}
 		})
 	}
 }
