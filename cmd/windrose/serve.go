@@ -87,8 +87,22 @@ func runGatewayFile(cfg *config.Config, path string, ln net.Listener, stderr io.
 	srv := gateway.HTTPServer(&cfg.Server, gw.Server, zap.NewStdLog(log))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2) // the API server and the admin one
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.Server.AdminListen != "" {
+		// Probes and scrapes on their own port; it closes last, so
+		// /readyz keeps saying "draining" for the whole drain.
+		aln, err := net.Listen("tcp", cfg.Server.AdminListen)
+		if err != nil {
+			fmt.Fprintf(stderr, "windrose: server.admin_listen: %v\n", err)
+			_ = srv.Close()
+			return 1
+		}
+		admin := gateway.HTTPServer(&cfg.Server, gw.Server.Admin(), zap.NewStdLog(log))
+		go func() { errc <- admin.Serve(aln) }()
+		defer func() { _ = admin.Close() }()
+		log.Info("serving admin endpoints", zap.String("admin_listen", aln.Addr().String()))
+	}
 	if path != "" {
 		watchConfig(ctx, gw, path, log)
 	}

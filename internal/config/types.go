@@ -36,6 +36,13 @@ type Server struct {
 	// Listen is the host:port to serve on (":8080" for every interface).
 	// Default: 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
+	// AdminListen, when set, is a second host:port that serves /metrics,
+	// /healthz, /readyz and GET /v1/windrose/status, and /metrics and the
+	// status endpoint are then no longer served on listen: a sidecar can
+	// keep the API on loopback and expose only this port to the kubelet
+	// and Prometheus. Must differ from listen. Default: none (everything on
+	// listen).
+	AdminListen string `yaml:"admin_listen,omitempty"`
 	// MaxBodyBytes caps a request body: a plain number of bytes or a size
 	// with unit B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of
 	// 1024), e.g. "4MiB". Must be > 0. Default: 4MiB.

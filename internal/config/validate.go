@@ -73,6 +73,11 @@ func validateServer(p *problems, s *Server, known func(string) bool) {
 	if !validHostPort(s.Listen) {
 		p.add("server.listen", "must be host:port, e.g. 127.0.0.1:8080")
 	}
+	if s.AdminListen != "" && !validHostPort(s.AdminListen) {
+		p.add("server.admin_listen", "must be host:port, e.g. 0.0.0.0:9090")
+	} else if s.AdminListen != "" && s.AdminListen == s.Listen {
+		p.add("server.admin_listen", "must differ from server.listen (leave it unset to serve admin endpoints on listen)")
+	}
 	if s.MaxBodyBytes <= 0 {
 		p.add("server.max_body_bytes", "must be > 0")
 	}

@@ -162,6 +162,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		Responses: o.ResponseStore, Tracer: o.Tracer,
 		BodyReadTimeout: cfg.Server.BodyReadTimeout.D(), StreamWriteTimeout: cfg.Server.StreamWriteTimeout.D(),
 		MaxInFlight: cfg.Server.MaxInFlight, AllowPinning: cfg.Server.PinningAllowed(),
+		SeparateAdmin: cfg.Server.AdminListen != "",
 	})
 	g.Server.Current().Drained = sn.close
 	return g, nil

@@ -16,7 +16,7 @@ const (
 	CapJSONSchema                               // response_format json_schema
 	CapImages                                   // image_url content parts
 	CapTools                                    // tools
-	CapParallelToolCalls                        // parallel_tool_calls
+	CapParallelToolCalls                        // parallel_tool_calls: false
 )
 
 // CapsAll is every capability (a pass-through to an OpenAI-compatible API).
@@ -67,7 +67,10 @@ func Needs(r *ChatRequest) Capability {
 	if len(r.Tools) > 0 {
 		c |= CapTools
 	}
-	if r.ParallelToolCalls != nil {
+	if r.ParallelToolCalls != nil && !*r.ParallelToolCalls {
+		// true asks for what every backend does by default (Mistral's
+		// models, OpenAI's and Converse all may call tools in parallel);
+		// only false needs a provider that takes the switch.
 		c |= CapParallelToolCalls
 	}
 	for i := range r.Messages {

@@ -9,7 +9,7 @@ import (
 // and hints or explicit defaults need nothing.
 func TestNeeds(t *testing.T) {
 	two, one := 2, 1
-	f := false
+	f, tr := false, true
 	cases := []struct {
 		name string
 		req  ChatRequest
@@ -30,6 +30,8 @@ func TestNeeds(t *testing.T) {
 		// Hints are not needs.
 		{"hints", ChatRequest{User: "u", Extra: map[string]json.RawMessage{"prompt_cache_key": json.RawMessage(`"k"`), "store": json.RawMessage("true")}}, 0},
 		{"parallel_tool_calls", ChatRequest{ParallelToolCalls: &f}, CapParallelToolCalls},
+		// true is every backend's default: it needs nothing.
+		{"parallel_tool_calls true", ChatRequest{ParallelToolCalls: &tr}, 0},
 		{"image", ChatRequest{Messages: []Message{{Parts: []Part{{Type: PartImageURL}}}}}, CapImages},
 	}
 	for _, tc := range cases {

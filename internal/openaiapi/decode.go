@@ -117,7 +117,7 @@ func (tf *topFields) finish(r *llm.ChatRequest) error {
 	if r.ToolChoice == nil {
 		r.ToolChoice = tf.functionCall
 	}
-	return nil
+	return linkLegacyCalls(r.Messages)
 }
 
 // field decodes one top-level member into r.

@@ -15,6 +15,7 @@ type messageFields struct {
 	role       string
 	toolCallID string
 	hasContent bool
+	legacyCall *llm.ToolCall // an assistant's legacy "function_call"
 }
 
 // message reads one message object.
@@ -35,8 +36,10 @@ func (d *decoder) message(m *llm.Message) error {
 			m.ToolCalls, err = d.toolCalls()
 		case "tool_call_id":
 			mf.toolCallID, err = d.string()
+		case "function_call":
+			mf.legacyCall, err = d.legacyMessageCall()
 		default:
-			// refusal, audio, function_call and future members are not
+			// refusal, audio and future members are not
 			// modelled; dropping them is what every adapter would do.
 			_, _, err = d.skip(0)
 		}
@@ -50,6 +53,9 @@ func (d *decoder) message(m *llm.Message) error {
 
 // check applies the per-role rules OpenAI enforces.
 func (mf *messageFields) check(m *llm.Message) error {
+	if mf.role == legacyRole || mf.legacyCall != nil {
+		return mf.legacy(m)
+	}
 	switch llm.Role(mf.role) {
 	case llm.RoleSystem, llm.RoleDeveloper, llm.RoleUser, llm.RoleAssistant, llm.RoleTool:
 		m.Role = llm.Role(mf.role)

@@ -3,6 +3,9 @@ package server
 import (
 	"context"
 	"net/http"
+	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/gwerr"
@@ -23,6 +26,27 @@ type responsesSink struct {
 	batching bool
 	flushErr error
 	done     func(*responsesapi.Response) // called with the final response of a successful stream
+	// writeTimeout bounds each write to the client
+	// (server.stream_write_timeout), as on chat streams; timedOut says one
+	// passed: the client stopped reading.
+	writeTimeout time.Duration
+	now          func() time.Time
+	timedOut     bool
+}
+
+// deadline arms the write deadline for the next write to the client.
+func (s *responsesSink) deadline() {
+	if s.writeTimeout > 0 {
+		_ = s.rc.SetWriteDeadline(s.now().Add(s.writeTimeout))
+	}
+}
+
+// wrote notes a write error that is a passed write deadline.
+func (s *responsesSink) wrote(err error) error {
+	if err != nil && isTimeout(err) {
+		s.timedOut = true
+	}
+	return err
 }
 
 func (s *responsesSink) Commit(t *executor.Target, attempts int) error {
@@ -57,8 +81,9 @@ func (s *responsesSink) Event(ev *llm.StreamEvent) error {
 	}
 	s.buf = s.st.AppendEvent(s.buf, ev)
 	if s.batching {
+		s.deadline() // the buffered writer may write through
 		_, err := s.w.Write(s.buf)
-		return err
+		return s.wrote(err)
 	}
 	return s.flush()
 }
@@ -68,16 +93,18 @@ func (s *responsesSink) Batch() func() {
 	s.batching = true
 	return func() {
 		if s.flushErr == nil {
-			s.flushErr = s.rc.Flush()
+			s.deadline()
+			s.flushErr = s.wrote(s.rc.Flush())
 		}
 	}
 }
 
 func (s *responsesSink) flush() error {
+	s.deadline()
 	if _, err := s.w.Write(s.buf); err != nil {
-		return err
+		return s.wrote(err)
 	}
-	return s.rc.Flush()
+	return s.wrote(s.rc.Flush())
 }
 
 // end closes a committed stream: response.completed or .incomplete on
@@ -105,7 +132,8 @@ func (s *responsesSink) end(usage *llm.Usage, err error) {
 }
 
 func (s *Server) responsesStream(ctx context.Context, w http.ResponseWriter, rt *executor.Route, x *exchange, rr router.Request, acc *access) {
-	sink := &responsesSink{w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 2048)}
+	sink := &responsesSink{w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 2048),
+		writeTimeout: s.o.StreamWriteTimeout, now: s.o.Now}
 	sink.st.Resp = responsesapi.Response{ID: x.id, CreatedAt: x.created, Req: x.req, Store: x.stored}
 	sink.done = func(out *responsesapi.Response) {
 		s.save(ctx, x, responsesapi.AppendResponse(nil, out), out)
@@ -118,5 +146,12 @@ func (s *Server) responsesStream(ctx context.Context, w http.ResponseWriter, rt 
 		return
 	}
 	acc.status = http.StatusOK
+	if sink.timedOut {
+		// The client's problem, never the provider's, as on chat streams.
+		acc.err = gwerr.Wrap(gwerr.Canceled, err, "the client stopped reading the stream (server.stream_write_timeout %s)", s.o.StreamWriteTimeout)
+		s.o.Logger.Warn("client stopped reading; stream cut", zap.String("request_id", RequestID(ctx)),
+			zap.Duration("stream_write_timeout", s.o.StreamWriteTimeout))
+		panic(http.ErrAbortHandler)
+	}
 	sink.end(usage, err)
 }

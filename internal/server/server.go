@@ -107,6 +107,9 @@ type Options struct {
 	Responses responsestore.Store
 	// Tracer opens a span per client request (nil: no tracing).
 	Tracer trace.Tracer
+	// SeparateAdmin serves /metrics and GET /v1/windrose/status only on
+	// Admin (server.admin_listen), not on the API handler.
+	SeparateAdmin bool
 }
 
 // Server serves the gateway's HTTP API.
@@ -114,6 +117,7 @@ type Server struct {
 	o       Options
 	snap    atomic.Pointer[Snapshot] // routes and keys; swapped by a reload
 	handler http.Handler
+	admin   http.Handler // nil unless Options.SeparateAdmin
 	ready   atomic.Bool
 	created int64
 }
@@ -129,13 +133,7 @@ func New(o Options) *Server {
 	s := &Server{o: o, created: o.Now().Unix()}
 	s.snap.Store(&Snapshot{Catalog: o.Catalog, Keys: o.Keys})
 	s.ready.Store(true)
-	r := chi.NewRouter()
-	r.Use(requestID, s.recoverer)
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { writePlain(w, http.StatusOK, "ok\n") })
-	r.Get("/readyz", s.readyz)
-	r.Handle("/metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
-	r.Group(func(r chi.Router) {
-		r.Use(s.traced, s.limitInFlight, s.auth)
+	api := s.router(func(r chi.Router) {
 		r.Post("/v1/chat/completions", s.chat)
 		r.Post("/v1/responses", s.responses)
 		r.Get("/v1/responses/{id}", s.getResponse)
@@ -144,7 +142,36 @@ func New(o Options) *Server {
 		r.Get("/v1/models/*", s.model) // ids may hold a slash (OpenRouter's)
 		r.Get("/v1/windrose/keys/self", s.keySelf)
 		r.Get("/v1/windrose/keys", s.keyAll)
-		r.Get("/v1/windrose/status", s.status)
+	})
+	adminRoutes := func(r chi.Router) {
+		r.Handle("/metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
+	}
+	status := func(r chi.Router) { r.Get("/v1/windrose/status", s.status) }
+	if o.SeparateAdmin {
+		admin := s.router(status)
+		admin.Group(adminRoutes)
+		s.admin = admin
+	} else {
+		api.Group(adminRoutes)
+		api.Group(func(r chi.Router) {
+			r.Use(s.traced, s.limitInFlight, s.auth)
+			status(r)
+		})
+	}
+	s.handler = api
+	return s
+}
+
+// router is a router with the health endpoints and, behind tracing, the
+// in-flight cap and client auth, the routes v adds.
+func (s *Server) router(v func(chi.Router)) chi.Router {
+	r := chi.NewRouter()
+	r.Use(requestID, s.recoverer)
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { writePlain(w, http.StatusOK, "ok\n") })
+	r.Get("/readyz", s.readyz)
+	r.Group(func(r chi.Router) {
+		r.Use(s.traced, s.limitInFlight, s.auth)
+		v(r)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound("unknown endpoint %s %s", r.Method, r.URL.Path))
@@ -152,9 +179,13 @@ func New(o Options) *Server {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, methodNotAllowed(r.Method, r.URL.Path))
 	})
-	s.handler = r
-	return s
+	return r
 }
+
+// Admin is the handler for server.admin_listen: /metrics, /healthz,
+// /readyz and GET /v1/windrose/status. It is nil unless
+// Options.SeparateAdmin; the API handler serves them then.
+func (s *Server) Admin() http.Handler { return s.admin }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

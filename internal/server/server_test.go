@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,8 @@ import (
 	"github.com/windrose-gw/windrose/internal/emulator"
 	"github.com/windrose-gw/windrose/internal/emulator/emukit"
 	"github.com/windrose-gw/windrose/internal/gateway"
+	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/providers"
 	"github.com/windrose-gw/windrose/providers/all"
 )
 
@@ -33,6 +36,12 @@ func start(t *testing.T, extraServer string) (*gateway.Gateway, string, *observe
 // startEmu is start with an emulator that expects emuKey (the gateway
 // still sends upstreamKey).
 func startEmu(t *testing.T, extraServer, emuKey string) (*gateway.Gateway, string, *observer.ObservedLogs) {
+	t.Helper()
+	return startRegistry(t, extraServer, emuKey, all.Registry())
+}
+
+// startRegistry is startEmu with the adapters of reg.
+func startRegistry(t *testing.T, extraServer, emuKey string, reg *providers.Registry) (*gateway.Gateway, string, *observer.ObservedLogs) {
 	t.Helper()
 	emu, err := emulator.New("mistral", emukit.Options{APIKey: emuKey})
 	if err != nil {
@@ -56,7 +65,7 @@ models:
 		t.Fatal(err)
 	}
 	core, logs := observer.New(zapcore.DebugLevel)
-	gw, err := gateway.New(cfg, gateway.Options{Providers: all.Registry(), Prices: prices, Logger: zap.New(core)})
+	gw, err := gateway.New(cfg, gateway.Options{Providers: reg, Prices: prices, Logger: zap.New(core)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +127,9 @@ func TestBadInput(t *testing.T) {
 		{"empty body", "POST", "/v1/chat/completions", ``, 400, "", ""},
 		{"unknown route", "GET", "/v2/nothing", ``, 404, "", "not_found"},
 		{"wrong method", "GET", "/v1/chat/completions", ``, 404, "", "method_not_allowed"},
-		// n: 2 where no deployment serves it: a 400 naming it, not one choice and a 200.
-		{"n unsupported", "POST", "/v1/chat/completions", `{"model":"mistral-medium","n":2,` + ok + `}`, 400, "n", "unsupported_parameter"},
+		// logit_bias where no deployment serves it (Mistral has none): a
+		// 400 naming it, not a 200 with the bias silently dropped.
+		{"logit_bias unsupported", "POST", "/v1/chat/completions", `{"model":"mistral-medium","logit_bias":{"1":5},` + ok + `}`, 400, "logit_bias", "unsupported_parameter"},
 		{"logprobs unsupported", "POST", "/v1/chat/completions", `{"model":"mistral-medium","logprobs":true,` + ok + `}`, 400, "logprobs", "unsupported_parameter"},
 		// A bad pin names its header.
 		{"bad pin", "PIN", "/v1/chat/completions", `{"model":"mistral-medium",` + ok + `}`, 400, "X-Windrose-Deployment", "deployment_not_found"},
@@ -242,22 +252,30 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 		bearer string
 		body   string
 		status int
-		fields []string // the access line must have these
+		fields []string            // the access line must have these
+		reg    *providers.Registry // nil: every built-in adapter
 	}{
 		// Success: the full access line.
 		{"success", upstreamKey, clientKey, good, 200,
-			[]string{"request_id", "model", "key", "deployment", "status", "attempts", "prompt_tokens", "completion_tokens", "duration"}},
+			[]string{"request_id", "model", "key", "deployment", "status", "attempts", "prompt_tokens", "completion_tokens", "duration"}, nil},
 		// The provider rejects the gateway's key: its error must not echo it.
-		{"upstream auth failure", "another-key", clientKey, good, 502, []string{"request_id", "model", "status", "error_kind", "error"}},
+		{"upstream auth failure", "another-key", clientKey, good, 502, []string{"request_id", "model", "status", "error_kind", "error"}, nil},
 		// A 4xx with the prompt in the rejected body.
 		{"invalid request", upstreamKey, clientKey, `{"model":"mistral-medium","messages":[{"role":"robot","content":"` + prompt + `"}]}`, 400,
-			[]string{"request_id", "status", "error_kind"}},
+			[]string{"request_id", "status", "error_kind"}, nil},
 		// A wrong client key is a 401 that must not log what was sent.
-		{"wrong client key", upstreamKey, clientKey + "-wrong", good, 401, []string{"status"}},
+		{"wrong client key", upstreamKey, clientKey + "-wrong", good, 401, []string{"status"}, nil},
+		// An adapter that panics holding the provider key: the recoverer's
+		// log (value and stack) and the access line name neither key.
+		{"panic", upstreamKey, clientKey, good, 500, []string{"request_id", "model", "key", "status"}, panicking()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, base, logs := startEmu(t, ", api_keys: ["+clientKey+"]", tc.emuKey)
+			reg := tc.reg
+			if reg == nil {
+				reg = all.Registry()
+			}
+			_, base, logs := startRegistry(t, ", api_keys: ["+clientKey+"]", tc.emuKey, reg)
 			resp, b := do(t, "POST", base+"/v1/chat/completions", tc.body, map[string]string{"Authorization": "Bearer " + tc.bearer})
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, b)
@@ -280,6 +298,9 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 			if tc.status == 401 {
 				return // refused before the handler: no access line needed
 			}
+			if tc.reg != nil && logs.FilterMessage("panic").Len() != 1 {
+				t.Fatalf("the recoverer logged no panic: the case did not test it")
+			}
 			if len(access) != 1 {
 				t.Fatalf("%d access lines, want 1", len(access))
 			}
@@ -291,4 +312,24 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// panicking is a registry whose mistral adapter keeps its deployment's key
+// and panics on every request.
+func panicking() *providers.Registry {
+	r := providers.NewRegistry()
+	r.Register("mistral", func(d config.Deployment, _ providers.Deps) (providers.Provider, error) {
+		return &panicAdapter{key: d.APIKey.Value()}, nil
+	})
+	return r
+}
+
+type panicAdapter struct{ key string }
+
+func (a *panicAdapter) Chat(context.Context, *llm.ChatRequest) (*llm.ChatResponse, error) {
+	panic("adapter bug")
+}
+
+func (a *panicAdapter) ChatStream(context.Context, *llm.ChatRequest) (providers.Stream, error) {
+	panic("adapter bug")
 }

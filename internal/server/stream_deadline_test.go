@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -37,6 +38,35 @@ func TestSinkWriteDeadline(t *testing.T) {
 		w := &stuckWriter{ResponseRecorder: httptest.NewRecorder()}
 		s := newTestSink(w)
 		s.writeTimeout = 30 * time.Second
+		var flush func()
+		if batching {
+			flush = s.Batch()
+		}
+		if err := s.Event(contentEvent("a")); err != nil {
+			t.Fatalf("batching %v: first event: %v", batching, err)
+		}
+		if len(w.deadlines) == 0 || !w.deadlines[0].Equal(time.Unix(1, 0).Add(30*time.Second)) {
+			t.Fatalf("batching %v: deadlines %v, want now+30s before the write", batching, w.deadlines)
+		}
+		w.stuck = true
+		err := s.Event(contentEvent("b"))
+		if flush != nil {
+			flush()
+			err = s.Event(contentEvent("c"))
+		}
+		if err == nil || !s.timedOut {
+			t.Fatalf("batching %v: err %v timedOut %v, want the write deadline reported", batching, err, s.timedOut)
+		}
+	}
+}
+
+// TestResponsesSinkWriteDeadline: the Responses API sink arms the same
+// per-write deadline, batched or not, and reports a passed one.
+func TestResponsesSinkWriteDeadline(t *testing.T) {
+	for _, batching := range []bool{false, true} {
+		w := &stuckWriter{ResponseRecorder: httptest.NewRecorder()}
+		s := &responsesSink{w: w, rc: http.NewResponseController(w), writeTimeout: 30 * time.Second,
+			now: func() time.Time { return time.Unix(1, 0) }}
 		var flush func()
 		if batching {
 			flush = s.Batch()

@@ -104,3 +104,12 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 	}
 	return mistralwire.NewStream(ctx, Kind, resp.Body, ids), nil
 }
+
+// Capabilities: Azure's chat-completions schema (PROVIDERS.md §3.4) has
+// response_format (json_schema too), image content and tools, but no n,
+// parallel_tool_calls, logprobs, logit_bias or prediction; with its default
+// extra-parameters: error an unknown field fails, so the adapter drops
+// them and routing refuses what needs them.
+func (a *Adapter) Capabilities() llm.Capability {
+	return llm.CapJSONSchema | llm.CapImages | llm.CapTools
+}

@@ -117,3 +117,15 @@ func streamInput(in *bedrockruntime.ConverseInput) *bedrockruntime.ConverseStrea
 		OutputConfig:    in.OutputConfig,
 	}
 }
+
+// Capabilities: Converse (PROVIDERS.md §2.4) has tools and structured
+// output (outputConfig, for json_schema); images only where the deployment
+// says its model takes them (options.vision). It has no n, logprobs,
+// logit_bias, prediction or parallel_tool_calls.
+func (a *Adapter) Capabilities() llm.Capability {
+	c := llm.CapJSONSchema | llm.CapTools
+	if a.vision {
+		c |= llm.CapImages
+	}
+	return c
+}

@@ -89,3 +89,10 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 // AssistantPrefix implements providers.Prefixer: Mistral's API documents a
 // final assistant message with "prefix": true (PROVIDERS.md §1.2).
 func (a *Adapter) AssistantPrefix() bool { return true }
+
+// Capabilities: La Plateforme takes n, prediction and parallel_tool_calls
+// (PROVIDERS.md §1.2), json_schema, image chunks and tools. It has no
+// logprobs or logit_bias, and rejects unknown fields, so those are refused.
+func (a *Adapter) Capabilities() llm.Capability {
+	return llm.CapN | llm.CapPrediction | llm.CapJSONSchema | llm.CapImages | llm.CapTools | llm.CapParallelToolCalls
+}

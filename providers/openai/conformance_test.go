@@ -37,6 +37,7 @@ func TestConformance(t *testing.T) {
 			return p
 		},
 		APIKey: emulatorKey,
-		Caps:   providertest.Capabilities{Tools: true, JSONMode: true, StreamUsage: true, InBandErrors: true},
+		Caps: providertest.Capabilities{Tools: true, JSONMode: true, StreamUsage: true, InBandErrors: true,
+			EmulatorWithoutN: true},
 	})
 }

@@ -107,3 +107,12 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 func classify(status int, h http.Header, body []byte, now time.Time, secret string) error {
 	return classifyError(status, h, body, now, secret)
 }
+
+// Capabilities: OpenRouter's request schema has tools, parallel_tool_calls,
+// response_format and image parts, and no n (it answers one choice). The
+// caller's unmodelled fields (logprobs, logit_bias, prediction) are not
+// forwarded, so a client cannot steer routing or billing: those are
+// refused.
+func (a *Adapter) Capabilities() llm.Capability {
+	return llm.CapJSONSchema | llm.CapImages | llm.CapTools | llm.CapParallelToolCalls
+}

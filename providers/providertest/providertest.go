@@ -30,6 +30,10 @@ type Capabilities struct {
 	InBandUsage bool
 	// StreamUsage: a stream reports usage without being asked.
 	StreamUsage bool
+	// EmulatorWithoutN: the adapter declares n but its stand-in emulator
+	// answers one choice (the generic OpenAI kind runs against
+	// OpenRouter's emulator, which behaves as OpenRouter does).
+	EmulatorWithoutN bool
 	// AuthStatus is the upstream status a wrong credential yields, when not
 	// 401: Bedrock's SigV4 layer answers 403, watsonx's IAM answers an
 	// unknown API key with 400.
@@ -102,6 +106,12 @@ func Run(t *testing.T, h Harness) {
 		if h.Caps.JSONMode {
 			t.Run("json_mode", func(t *testing.T) { testJSONMode(t, h) })
 		}
+		t.Run("n", func(t *testing.T) {
+			if e := h.start(t); !declares(e.p, llm.CapN) || h.Caps.EmulatorWithoutN {
+				t.Skip("the adapter does not declare n, or its emulator lacks it")
+			}
+			testN(t, h)
+		})
 		t.Run("errors", func(t *testing.T) { testErrors(t, h) })
 		t.Run("stream_faults", func(t *testing.T) { testStreamFaults(t, h) })
 		t.Run("stall", func(t *testing.T) { testStall(t, h) })

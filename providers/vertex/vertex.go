@@ -193,3 +193,11 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.ChatRequest) (provide
 	r := newBodyReader(st, cancel, first)
 	return mistralwire.NewStream(ctx, Kind, r, ids), nil
 }
+
+// Capabilities: Vertex's Mistral container takes Mistral's body; its
+// schema (the GCP SDK's ChatCompletionRequest) has n, prediction and
+// parallel_tool_calls, json_schema, image chunks and tools, and no
+// logprobs or logit_bias.
+func (a *Adapter) Capabilities() llm.Capability {
+	return llm.CapN | llm.CapPrediction | llm.CapJSONSchema | llm.CapImages | llm.CapTools | llm.CapParallelToolCalls
+}

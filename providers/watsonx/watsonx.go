@@ -222,3 +222,12 @@ func (a *Adapter) post(ctx context.Context, u string, body []byte, stream bool) 
 		return nil, classifyError(resp.StatusCode, resp.Header, data, a.now(), a.secret)
 	}
 }
+
+// Capabilities: watsonx's chat body (PROVIDERS.md §5.4) takes n, image
+// parts, tools and response_format (json_schema is mapped; whether every
+// model honours it is unverified). It has no parallel_tool_calls or
+// prediction. Its logprobs and logit_bias are not mapped: windrose's
+// response has nowhere to carry logprobs back.
+func (a *Adapter) Capabilities() llm.Capability {
+	return llm.CapN | llm.CapJSONSchema | llm.CapImages | llm.CapTools
+}

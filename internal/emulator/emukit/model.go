@@ -3,6 +3,7 @@ package emukit
 import (
 	"encoding/json"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -53,6 +54,9 @@ type Conversation struct {
 	HasPrefix bool
 	// Variant seeds the answer's wording (Faults.ReplyVariant).
 	Variant string
+	// N is how many alternative answers were asked for (the request's n);
+	// 0 or 1 means one. See RespondN.
+	N int
 }
 
 // Reply is the model's output. Content is split into chunks whose
@@ -159,6 +163,22 @@ func Respond(c *Conversation) Reply {
 	}
 	r.CompletionTokens = len(r.Content)
 	return r
+}
+
+// RespondN produces the c.N alternative answers to c (at least one), as a
+// provider that takes n does: choice 0 is Respond(c) and choice i is worded
+// "[choice i]", so every index is deterministic and differs from the
+// others. Each reply counts the whole prompt; a provider bills it once.
+func RespondN(c *Conversation) []Reply {
+	out := make([]Reply, max(c.N, 1))
+	for i := range out {
+		ci := *c
+		if i > 0 {
+			ci.Variant = strings.TrimSpace(c.Variant + " choice " + strconv.Itoa(i))
+		}
+		out[i] = Respond(&ci)
+	}
+	return out
 }
 
 func lastUserText(c *Conversation) string {

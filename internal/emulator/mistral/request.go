@@ -197,6 +197,7 @@ func (vd *validator) checkStop(val *fastjson.Value, key string) {
 // options reads tools, tool_choice, response_format and max_tokens.
 func (vd *validator) options(v *fastjson.Value, c *emukit.Conversation) {
 	c.MaxTokens = v.GetInt("max_tokens")
+	c.N = v.GetInt("n")
 	for _, t := range v.GetArray("tools") {
 		fn := t.Get("function")
 		tool := emukit.Tool{Name: string(fn.GetStringBytes("name")), Description: string(fn.GetStringBytes("description"))}

@@ -99,17 +99,17 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.conv.Variant = f.ReplyVariant
-	reply := emukit.Respond(&req.conv)
-	if reply.PromptTokens > s.opts.ContextTokens {
-		s.ctl.Fail(w, http.StatusBadRequest, contextBody(reply.PromptTokens, s.opts.ContextTokens), 0)
+	replies := emukit.RespondN(&req.conv)
+	if p := replies[0].PromptTokens; p > s.opts.ContextTokens {
+		s.ctl.Fail(w, http.StatusBadRequest, contextBody(p, s.opts.ContextTokens), 0)
 		return
 	}
 	m := meta{id: fmt.Sprintf("cmpl-%032x", seq), created: s.opts.Now().Unix(), model: served}
 	if req.stream {
-		s.stream(w, r, f, &m, &reply)
+		s.stream(w, r, f, &m, replies)
 		return
 	}
-	s.ctl.Answer(w, r, f, m.response(&reply))
+	s.ctl.Answer(w, r, f, m.response(replies))
 }
 
 // model is one entry of GET /v1/models.

@@ -52,6 +52,11 @@ func TestChat(t *testing.T) {
 		// max_tokens cuts the answer with finish_reason "length", in both modes.
 		{"max_tokens", key, `{"model":"mistral-medium-2508","max_tokens":3,"messages":[{"role":"user","content":"Tell me a long story"}]}`, 200},
 		{"max_tokens_stream", key, `{"model":"mistral-medium-2508","max_tokens":2,"stream":true,"messages":[{"role":"user","content":"Tell me a story"}]}`, 200},
+		// n: 2 gives two choices, each deterministic for its index, the
+		// prompt billed once; streamed, the choices follow each other, each
+		// with its role chunk and finish, usage on the very last chunk.
+		{"n2", key, `{"model":"mistral-medium-2508","n":2,"messages":[{"role":"user","content":"Hi there"}]}`, 200},
+		{"n2_stream", key, `{"model":"mistral-medium-2508","n":2,"stream":true,"messages":[{"role":"user","content":"Hi"}]}`, 200},
 		// JSON mode must yield a JSON object as content.
 		{"json_object", key, `{"model":"mistral-medium-2508","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"Answer in JSON"}]}`, 200},
 		// json_schema: the object follows the schema (sent as "schema" on the wire).

@@ -73,6 +73,7 @@ func decode(v *fastjson.Value) (*request, *badRequest) {
 	if e := format(v, &r.conv); e != nil {
 		return nil, e
 	}
+	r.conv.N = v.GetInt("n")
 	r.conv.MaxTokens = v.GetInt("max_tokens")
 	if r.conv.MaxTokens == 0 {
 		r.conv.MaxTokens = v.GetInt("max_completion_tokens")

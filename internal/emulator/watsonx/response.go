@@ -62,28 +62,43 @@ func appendToolCalls(b []byte, calls []emukit.ToolCall) []byte {
 	return append(b, ']')
 }
 
-// response renders the non-stream body.
-func (m *meta) response(r *emukit.Reply) []byte {
+// response renders the non-stream body: one choice per reply (the
+// request's n), the prompt billed once.
+func (m *meta) response(replies []emukit.Reply) []byte {
 	b := make([]byte, 0, 512)
 	b = m.head(b, "chat.completion")
-	b = append(b, `"choices":[{"index":0,"message":{"role":"assistant","content":`...)
-	b = emukit.AppendString(b, r.Text())
-	if len(r.ToolCalls) > 0 {
-		b = append(b, `,"tool_calls":`...)
-		b = appendToolCalls(b, r.ToolCalls)
+	b = append(b, `"choices":[`...)
+	completion := 0
+	for i := range replies {
+		r := &replies[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"index":`...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, `,"message":{"role":"assistant","content":`...)
+		b = emukit.AppendString(b, r.Text())
+		if len(r.ToolCalls) > 0 {
+			b = append(b, `,"tool_calls":`...)
+			b = appendToolCalls(b, r.ToolCalls)
+		}
+		b = append(b, `},"finish_reason":`...)
+		b = emukit.AppendString(b, r.Finish)
+		b = append(b, '}')
+		completion += r.CompletionTokens
 	}
-	b = append(b, `},"finish_reason":`...)
-	b = emukit.AppendString(b, r.Finish)
-	b = append(b, "}],"...)
-	b = appendUsage(b, r.PromptTokens, r.CompletionTokens)
+	b = append(b, "],"...)
+	b = appendUsage(b, replies[0].PromptTokens, completion)
 	return append(b, `,"system":{"warnings":[]}}`...)
 }
 
-// chunk renders one stream chunk whose delta is the JSON object delta
-// appends; finish is "" for none.
-func (m *meta) chunk(b []byte, delta func([]byte) []byte, finish string) []byte {
+// chunk renders one stream chunk of choice index whose delta is the JSON
+// object delta appends; finish is "" for none.
+func (m *meta) chunk(b []byte, index int, delta func([]byte) []byte, finish string) []byte {
 	b = m.head(b[:0], "chat.completion.chunk")
-	b = append(b, `"choices":[{"index":0,"finish_reason":`...)
+	b = append(b, `"choices":[{"index":`...)
+	b = strconv.AppendInt(b, int64(index), 10)
+	b = append(b, `,"finish_reason":`...)
 	if finish == "" {
 		b = append(b, "null"...)
 	} else {

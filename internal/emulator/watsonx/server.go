@@ -113,9 +113,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, stream bool) {
 			"Tool call id was "+id+" but must be a-z, A-Z, 0-9, with a length of 9.", seq)
 		return
 	}
-	reply := emukit.Respond(&req.conv)
-	if reply.PromptTokens > s.opts.ContextTokens {
-		s.fail(w, http.StatusBadRequest, codeInvalidInput, contextMessage(reply.PromptTokens, s.opts.ContextTokens), seq)
+	replies := emukit.RespondN(&req.conv)
+	if p := replies[0].PromptTokens; p > s.opts.ContextTokens {
+		s.fail(w, http.StatusBadRequest, codeInvalidInput, contextMessage(p, s.opts.ContextTokens), seq)
 		return
 	}
 	m := meta{id: fmt.Sprintf("chatcmpl-%032x", seq), created: s.opts.Now(), model: req.model}
@@ -124,10 +124,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, stream bool) {
 		if req.timeLimit > 0 {
 			deadline = time.Now().Add(time.Duration(req.timeLimit) * time.Millisecond)
 		}
-		s.stream(w, r, f, &m, &reply, deadline)
+		s.stream(w, r, f, &m, replies, deadline)
 		return
 	}
-	s.ctl.Answer(w, r, f, m.response(&reply))
+	s.ctl.Answer(w, r, f, m.response(replies))
 }
 
 // specs serves GET /ml/v1/foundation_model_specs, the public model catalogue

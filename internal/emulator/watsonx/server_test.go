@@ -311,3 +311,30 @@ func TestIAMControl(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestN: n asks for that many choices (watsonx's body takes n), each
+// deterministic for its index, whole and streamed, with the prompt billed
+// once.
+func TestN(t *testing.T) {
+	_, root, _ := start(t, emukit.Options{}, IAM{})
+	body := `{"model_id":"mistralai/mistral-medium-2505","project_id":"p","n":2,"messages":[{"role":"user","content":"Hi"}]}`
+	r := chat(t, root, "/ml/v1/text/chat?version=2026-08-11", liveToken(t, root), body)
+	var whole struct {
+		Choices []struct {
+			Index   int `json:"index"`
+			Message struct {
+				Content string `json:"content"`
+			} `json:"message"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal(r.Body, &whole); err != nil || len(whole.Choices) != 2 || whole.Choices[1].Index != 1 ||
+		whole.Choices[0].Message.Content == whole.Choices[1].Message.Content {
+		t.Fatalf("want two different choices indexed 0 and 1: %s", r.Body)
+	}
+	st := chat(t, root, "/ml/v1/text/chat_stream?version=2026-08-11", liveToken(t, root), body)
+	for _, want := range []string{`"choices":[{"index":1,"finish_reason":"stop"`, `"choices":[{"index":0,"finish_reason":"stop"`} {
+		if !strings.Contains(string(st.Body), want) {
+			t.Errorf("stream lacks %s:\n%s", want, st.Body)
+		}
+	}
+}

@@ -21,11 +21,15 @@ type Dialect struct {
 	// (publishers/mistralai/models/mistral-medium-3@001) and its container
 	// wants the bare id in the body (PROVIDERS.md §4.1).
 	StripModelVersion bool
+	// NoPromptCacheKey never sends prompt_cache_key: La Plateforme's
+	// request schema has it, the GCP SDK's ChatCompletionRequest (Vertex's
+	// container) does not, and the container rejects unknown fields.
+	NoPromptCacheKey bool
 }
 
 // Vertex is the dialect of Mistral's container behind Vertex AI's
 // rawPredict / streamRawPredict.
-var Vertex = Dialect{StripModelVersion: true}
+var Vertex = Dialect{StripModelVersion: true, NoPromptCacheKey: true}
 
 // BodyModel is the model id the dialect puts in the body for a configured
 // model id.
@@ -40,7 +44,7 @@ func (d Dialect) BodyModel(model string) string {
 
 // EncodeRequest is the package's EncodeRequest in this dialect.
 func (d Dialect) EncodeRequest(req *llm.ChatRequest, model string, stream bool) ([]byte, *IDMap, error) {
-	return EncodeRequest(req, d.BodyModel(model), stream)
+	return d.encode(req, d.BodyModel(model), stream)
 }
 
 // ContextTooLong reports whether a provider message is Mistral's context

@@ -64,6 +64,32 @@ func TestVertexDialectBody(t *testing.T) {
 	}
 }
 
+// Vertex's container schema (the GCP SDK's ChatCompletionRequest) has n,
+// prediction and parallel_tool_calls but no prompt_cache_key: the hint is
+// dropped there and sent to La Plateforme.
+func TestPromptCacheKeyByDialect(t *testing.T) {
+	req := &llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "x"}}, N: ptr(2),
+		Extra: map[string]json.RawMessage{"prompt_cache_key": json.RawMessage(`"k"`), "prediction": json.RawMessage(`{"type":"content","content":"p"}`)}}
+	for _, tt := range []struct {
+		name    string
+		d       Dialect
+		wantKey bool
+	}{{"la plateforme", Dialect{}, true}, {"vertex", Vertex, false}} {
+		body, _, err := tt.d.EncodeRequest(req, "m", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		_ = json.Unmarshal(body, &got)
+		if _, ok := got["prompt_cache_key"]; ok != tt.wantKey {
+			t.Errorf("%s: prompt_cache_key sent = %v, want %v: %s", tt.name, ok, tt.wantKey, body)
+		}
+		if got["prediction"] == nil || got["n"] != 2.0 {
+			t.Errorf("%s: prediction or n missing: %s", tt.name, body)
+		}
+	}
+}
+
 // ContextTooLong reads Mistral's overflow text wherever it arrives (a gRPC
 // status message on Vertex). The invalid-model answer is a deployment
 // fault on every cloud; errors_test.go covers it.

@@ -2,7 +2,9 @@ package mistralwire
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
@@ -12,11 +14,15 @@ import (
 //
 // Mapped: developer → system role, seed → random_seed, MaxTokens →
 // max_tokens, tool_choice required → "any" (Mistral's own word; it also
-// accepts "required"), json_schema's schema → "schema". Dropped, because
-// Mistral's schema lacks them and rejects unknown fields: user,
-// stream_options (Mistral always sends usage), Extra, and message names
-// except on tool messages. Tool-call ids are rewritten through ids.
-func toChatRequest(req *llm.ChatRequest, model string, ids *IDMap) (*chatRequest, error) {
+// accepts "required"), json_schema's schema → "schema", n,
+// parallel_tool_calls and metadata as named, and from Extra prediction
+// (OpenAI's text parts joined: Mistral takes a string) and, where the
+// dialect takes it, prompt_cache_key. Dropped, because Mistral's schema
+// lacks them and rejects unknown fields: user, stream_options (Mistral
+// always sends usage), the rest of Extra (logprobs, logit_bias,
+// service_tier, store…), and message names except on tool messages.
+// Tool-call ids are rewritten through ids.
+func (d Dialect) toChatRequest(req *llm.ChatRequest, model string, ids *IDMap) (*chatRequest, error) {
 	out := &chatRequest{
 		Model:             model,
 		Temperature:       req.Temperature,
@@ -51,6 +57,48 @@ func toChatRequest(req *llm.ChatRequest, model string, ids *IDMap) (*chatRequest
 	}
 	out.ToolChoice = tc
 	out.ResponseFormat = toResponseFormat(req.ResponseFormat)
+	if out.Prediction, err = toPrediction(req.Extra["prediction"]); err != nil {
+		return nil, err
+	}
+	if raw := req.Extra["prompt_cache_key"]; len(raw) > 0 && !d.NoPromptCacheKey {
+		// A hint: one that is not a string is dropped, never an error.
+		_ = json.Unmarshal(raw, &out.PromptCacheKey)
+	}
+	return out, nil
+}
+
+// toPrediction maps OpenAI's prediction ({"type":"content","content": a
+// string or text parts}) to Mistral's, whose content is a string.
+func toPrediction(raw json.RawMessage) (*prediction, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var p struct {
+		Type    string          `json:"type"`
+		Content json.RawMessage `json:"content"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil || p.Type != "content" {
+		return nil, errors.New(`prediction: expected {"type":"content","content":…}`)
+	}
+	out := &prediction{Type: "content"}
+	if json.Unmarshal(p.Content, &out.Content) == nil {
+		return out, nil
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(p.Content, &parts); err != nil {
+		return nil, errors.New("prediction.content: expected a string or an array of text parts")
+	}
+	var b strings.Builder
+	for _, part := range parts {
+		if part.Type != "text" {
+			return nil, fmt.Errorf("prediction.content: unsupported part type %q; expected \"text\"", part.Type)
+		}
+		b.WriteString(part.Text)
+	}
+	out.Content = b.String()
 	return out, nil
 }
 
@@ -143,8 +191,12 @@ func toResponseFormat(rf *llm.ResponseFormat) *responseFormat {
 // EncodeRequest translates and encodes req. Translation problems are the
 // caller's fault (InvalidRequest); nothing here can be retried elsewhere.
 func EncodeRequest(req *llm.ChatRequest, model string, stream bool) ([]byte, *IDMap, error) {
+	return Dialect{}.encode(req, model, stream)
+}
+
+func (d Dialect) encode(req *llm.ChatRequest, model string, stream bool) ([]byte, *IDMap, error) {
 	ids := &IDMap{}
-	wire, err := toChatRequest(req, model, ids)
+	wire, err := d.toChatRequest(req, model, ids)
 	if err != nil {
 		return nil, nil, gwerr.Wrap(gwerr.InvalidRequest, err, "%v", err)
 	}

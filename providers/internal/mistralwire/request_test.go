@@ -79,6 +79,18 @@ func TestRequestGolden(t *testing.T) {
 			{Type: llm.PartText, Text: "What is this?"},
 			{Type: llm.PartImageURL, ImageURL: "https://example.com/cat.png", Detail: "low"},
 		}}}}},
+		// Mistral takes n, parallel_tool_calls, prediction and
+		// prompt_cache_key (PROVIDERS.md §1.2): all four are sent.
+		{"n prediction cache key", llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "fix the typo"}},
+			N: ptr(2), ParallelToolCalls: ptr(false), Tools: []llm.Tool{weatherTool},
+			Extra: map[string]json.RawMessage{
+				"prediction":       json.RawMessage(`{"type":"content","content":"the fixed text"}`),
+				"prompt_cache_key": json.RawMessage(`"conv-42"`),
+				"service_tier":     json.RawMessage(`"flex"`), "store": json.RawMessage(`true`),
+			}}},
+		// OpenAI's text-part form of prediction content becomes Mistral's string.
+		{"prediction parts", llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "x"}},
+			Extra: map[string]json.RawMessage{"prediction": json.RawMessage(`{"type":"content","content":[{"type":"text","text":"a "},{"type":"text","text":"b"}]}`)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,6 +168,12 @@ func TestRequestInvalid(t *testing.T) {
 		// An unknown tool_choice mode.
 		{"tool choice", llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "x"}},
 			ToolChoice: &llm.ToolChoice{Mode: "sometimes"}}},
+		// A prediction Mistral cannot express: not of type content, or
+		// content parts that are not text.
+		{"prediction type", llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "x"}},
+			Extra: map[string]json.RawMessage{"prediction": json.RawMessage(`{"type":"audio"}`)}}},
+		{"prediction part", llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "x"}},
+			Extra: map[string]json.RawMessage{"prediction": json.RawMessage(`{"type":"content","content":[{"type":"image_url"}]}`)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,6 +22,15 @@ type chatRequest struct {
 	FrequencyPenalty  *float64          `json:"frequency_penalty,omitempty"`
 	N                 *int              `json:"n,omitempty"`
 	ParallelToolCalls *bool             `json:"parallel_tool_calls,omitempty"`
+	Prediction        *prediction       `json:"prediction,omitempty"`
+	PromptCacheKey    string            `json:"prompt_cache_key,omitempty"`
+}
+
+// prediction is Mistral's predicted output: the text the answer is
+// expected to resemble.
+type prediction struct {
+	Type    string `json:"type"` // "content"
+	Content string `json:"content"`
 }
 
 // message is one of Mistral's four message models. Name is only valid on
