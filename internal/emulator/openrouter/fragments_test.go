@@ -31,7 +31,7 @@ func TestSplitN(t *testing.T) {
 		want int
 	}{
 		{`{"location":"Rome"}`, 3, 3},
-		{`{}`, 3, 2},  // fewer bytes than pieces: one byte each
+		{`{}`, 3, 2},   // fewer bytes than pieces: one byte each
 		{`"é€"`, 4, 4}, // never inside a rune: 4 pieces, the runes whole
 		{`abc`, 1, 1},
 	} {
