@@ -263,12 +263,18 @@ func TestChaosResumeProof(t *testing.T) {
 			if len(access) != 1 {
 				t.Fatalf("%d access lines, want 1", len(access))
 			}
-			gotResumes := "[]"
-			if v, ok := access[0]["resumes"]; ok {
-				gotResumes = fmt.Sprint(v)
+			var broke []string
+			if len(c.resumes) > 0 {
+				broke = []string{"primary"}
 			}
-			if wantResumes := fmt.Sprint(c.resumes); gotResumes != wantResumes {
-				t.Errorf("access log resumes %s, want %s", gotResumes, wantResumes)
+			for field, want := range map[string][]string{"resumes": c.resumes, "broken": broke} {
+				got := "[]"
+				if v, ok := access[0][field]; ok {
+					got = fmt.Sprint(v)
+				}
+				if got != fmt.Sprint(want) {
+					t.Errorf("access log %s %s, want %v", field, got, want)
+				}
 			}
 			wantDep := "primary"
 			if c.healed {

@@ -96,6 +96,7 @@ func (e *Executor) resume(rt *Route, sink Sink, sr *streamRun, broken *Target, c
 		return nil, cause
 	}
 	sr.resumes++
+	sr.res.Broken = append(sr.res.Broken, broken.Name)
 	for _, i := range plan.Attempts {
 		t := rt.Targets[i]
 		if p, ok := t.Client.(providers.Prefixer); t == broken || !ok || !p.AssistantPrefix() {

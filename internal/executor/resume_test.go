@@ -127,6 +127,13 @@ func TestResumeCases(t *testing.T) {
 			if diff := cmp.Diff(c.resumes, res.Resumes); diff != "" {
 				t.Errorf("resumes (-want +got):\n%s", diff)
 			}
+			var broke []string
+			if c.mode != "off" {
+				broke = []string{"a"}
+			}
+			if diff := cmp.Diff(broke, res.Broken); diff != "" {
+				t.Errorf("broken deployments (-want +got):\n%s", diff)
+			}
 			for _, result := range []string{"resumed", "replayed", "diverged", "refused", "failed"} {
 				want := 0.0
 				for _, rs := range c.resumes {
