@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -284,5 +285,38 @@ func TestChaosResumeProof(t *testing.T) {
 				t.Errorf("access log deployment %v, want %s", got, wantDep)
 			}
 		})
+	}
+}
+
+// TestChaosResumeNumbers ties the token numbers above to what the Mistral
+// emulator itself reports for the continuation request windrose sends:
+// the prompt plus the prefix as an assistant message with "prefix": true.
+func TestChaosResumeNumbers(t *testing.T) {
+	t.Parallel()
+	env := Start(t, chaosResumeProof)
+	body := `{"model":"mistral-medium-2508","messages":[{"role":"user","content":"hello"},` +
+		`{"role":"assistant","content":"` + chaosSeamText + `","prefix":true}]}`
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, env.Emu("mistral").BaseURL+"/v1/chat/completions", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+APIKey)
+	req.Header.Set("Content-Type", "application/json")
+	client := &http.Client{Timeout: chaosClientWait}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got chaosResp
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK || len(got.Choices) != 1 || got.Usage == nil {
+		t.Fatalf("status %d, %+v, %v", resp.StatusCode, got, err)
+	}
+	if chaosSeamText+got.Choices[0].Message.Content != chaosHello {
+		t.Errorf("continuation %q does not finish %q", got.Choices[0].Message.Content, chaosHello)
+	}
+	if want := (chaosUsage{chaosContIn, chaosContOut}); *got.Usage != want {
+		t.Errorf("the emulator reports %+v for the continuation, the tests assume %+v", *got.Usage, want)
 	}
 }
