@@ -95,6 +95,9 @@ type Result struct {
 	// Resumes are the resumes tried after a break, "deployment:result"
 	// each (for the access log).
 	Resumes []string
+	// Broken are the deployments whose stream broke and was resumed, or
+	// tried to be, in order (for the access log).
+	Broken []string
 }
 
 // Executor runs requests. It is safe for concurrent use.

@@ -3,6 +3,7 @@ package executor
 import (
 	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
@@ -95,6 +96,7 @@ func (e *Executor) resume(rt *Route, sink Sink, sr *streamRun, broken *Target, c
 		return nil, cause
 	}
 	sr.resumes++
+	sr.res.Broken = append(sr.res.Broken, broken.Name)
 	for _, i := range plan.Attempts {
 		t := rt.Targets[i]
 		if p, ok := t.Client.(providers.Prefixer); t == broken || !ok || !p.AssistantPrefix() {
@@ -156,6 +158,14 @@ func (e *Executor) resumeOn(rt *Route, sink Sink, sr *streamRun, t *Target, pref
 	}
 	if stop != nil {
 		stop()
+	}
+	if a.err == nil && a.first == nil && a.empty.finish != "" {
+		// The new answer covered the sent text exactly and finished (the
+		// break came just before the finish reason): a continuation with
+		// no text, not an empty answer.
+		a.ttft = e.now().Sub(a.start)
+		a.first = &llm.StreamEvent{Deltas: []llm.Delta{{FinishReason: a.empty.finish}},
+			Usage: usagePtr(a.empty.usage, a.empty.hasUse)}
 	}
 	name := t.Name
 	if a.err != nil || a.first == nil {
@@ -252,7 +262,7 @@ func (s *seamStream) match(ev *llm.StreamEvent) (bool, error) {
 	for i := range ev.Deltas {
 		d := &ev.Deltas[i]
 		if d.Index != 0 || len(d.ToolCalls) > 0 {
-			return s.mismatch(ev, d)
+			return s.mismatch(ev, i)
 		}
 		if s.want == nil {
 			keep = true
@@ -260,7 +270,7 @@ func (s *seamStream) match(ev *llm.StreamEvent) (bool, error) {
 		}
 		n := min(len(d.Content), len(s.want))
 		if !bytes.Equal(d.Content[:n], s.want[:n]) {
-			return s.mismatch(ev, d)
+			return s.mismatch(ev, i)
 		}
 		s.held = append(s.held, d.Content[:n]...)
 		s.want = s.want[n:]
@@ -269,7 +279,7 @@ func (s *seamStream) match(ev *llm.StreamEvent) (bool, error) {
 			s.want, s.held = nil, nil
 		}
 		if d.FinishReason != "" && s.want != nil {
-			return s.mismatch(ev, d) // ended before covering the sent text
+			return s.mismatch(ev, i) // ended before covering the sent text
 		}
 		keep = keep || len(d.Content) > 0 || d.FinishReason != ""
 	}
@@ -279,14 +289,18 @@ func (s *seamStream) match(ev *llm.StreamEvent) (bool, error) {
 	return keep || ev.Usage != nil, nil
 }
 
-// mismatch ends matching: a replay diverged; a prefix continuation that
-// does not repeat the prefix gets its withheld bytes back.
-func (s *seamStream) mismatch(ev *llm.StreamEvent, d *llm.Delta) (bool, error) {
+// mismatch ends matching at ev.Deltas[i]: a replay diverged; a prefix
+// continuation that does not repeat the prefix gets its withheld bytes
+// back, in front of its text or, before a tool call, as a text delta of
+// their own (never dropped).
+func (s *seamStream) mismatch(ev *llm.StreamEvent, i int) (bool, error) {
 	if s.strict {
 		return true, errDiverged
 	}
-	if d.Index == 0 && len(d.ToolCalls) == 0 {
+	if d := &ev.Deltas[i]; d.Index == 0 && len(d.ToolCalls) == 0 {
 		d.Content = append(s.held, d.Content...)
+	} else if len(s.held) > 0 {
+		ev.Deltas = slices.Insert(ev.Deltas, i, llm.Delta{Content: s.held})
 	}
 	s.want, s.held = nil, nil
 	return true, nil

@@ -198,9 +198,10 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 		zap.Int("attempts", acc.res.Attempts),
 		zap.Duration("duration", d),
 	}
-	if len(acc.res.Resumes) > 0 {
-		// A resumed stream: each "deployment:result" tried after the break.
-		fields = append(fields, zap.Strings("resumes", acc.res.Resumes))
+	if len(acc.res.Broken) > 0 {
+		// A stream that broke with resume on: the deployments it broke on,
+		// and each "deployment:result" tried after a break.
+		fields = append(fields, zap.Strings("broken", acc.res.Broken), zap.Strings("resumes", acc.res.Resumes))
 	}
 	if t := acc.res.Target; t != nil {
 		fields = append(fields, zap.String("deployment", t.Name), zap.String("provider", t.Provider))

@@ -14,7 +14,7 @@ export const DEPLOYMENTS = {
 };
 
 // binary finds the windrose binary: WINDROSE_BIN, else the repo's bin/.
-function binary() {
+export function binary() {
   if (process.env.WINDROSE_BIN) return process.env.WINDROSE_BIN;
   const local = fileURLToPath(new URL('../../../bin/windrose', import.meta.url));
   if (existsSync(local)) return local;
@@ -22,7 +22,7 @@ function binary() {
 }
 
 // freePort asks the kernel for an unused loopback port.
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -160,6 +160,12 @@ type Faults struct {
 	// ReplyVariant seeds the fake model differently: a non-empty variant
 	// changes every text answer, so a replay on this emulator diverges.
 	ReplyVariant string `json:"reply_variant,omitzero"`
+	// ToolCallFragments streams each tool call the way OpenAI documents
+	// it: a chunk with the call's id and name, its arguments in this many
+	// pieces, then the finish reason in a chunk of its own, so a cut can
+	// land inside a call. 0 sends each call whole in one chunk. Honoured
+	// by the OpenRouter emulator (an OpenAI-format stream).
+	ToolCallFragments int `json:"tool_call_fragments,omitzero"`
 }
 
 // Fails reports whether a selected request is answered with an error status
@@ -186,6 +192,9 @@ func (f *Faults) Validate() error {
 	}
 	if f.RetryAfter < 0 {
 		errs = append(errs, fmt.Errorf("retry_after: %d must not be negative", f.RetryAfter))
+	}
+	if f.ToolCallFragments < 0 {
+		errs = append(errs, fmt.Errorf("tool_call_fragments: %d must not be negative", f.ToolCallFragments))
 	}
 	if f.ErrorKind != "" && !knownKind(f.ErrorKind) {
 		errs = append(errs, fmt.Errorf("error_kind: unknown %q (known: %v)", f.ErrorKind, knownKinds))
@@ -218,6 +227,7 @@ func RegisterFlags(fs *flag.FlagSet) *Faults {
 	fs.Var(&f.InBandErrorAfter, "in-band-error-after", "send the provider's in-band error after N chunks (-1: off)")
 	fs.BoolVar(&f.RefusePrefix, "refuse-prefix", false, "reject an assistant prefix (prefix: true) with a 400")
 	fs.StringVar(&f.ReplyVariant, "reply-variant", "", "seed the fake model's text answers differently (replays diverge)")
+	fs.IntVar(&f.ToolCallFragments, "tool-call-fragments", 0, "stream each tool call's arguments in N pieces, OpenAI style (0: whole)")
 	fs.StringVar(&f.ErrorKind, "error-kind", "", "error body to fail with: "+fmt.Sprint(knownKinds))
 	return f
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/windrose-gw/windrose/internal/emulator/emukit"
 )
@@ -153,6 +154,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, f emukit.Faults,
 	if !st.Send(b) {
 		return
 	}
+	if len(reply.ToolCalls) > 0 && f.ToolCallFragments > 0 {
+		if m.fragments(st, b, reply, f.ToolCallFragments) && st.Send(m.usageChunk(b, reply)) {
+			st.Finish()
+		}
+		return
+	}
 	if len(reply.ToolCalls) > 0 {
 		b = m.chunk(b, func(b []byte) []byte {
 			b = append(b, `{"role":"assistant","content":null,"tool_calls":`...)
@@ -174,4 +181,56 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, f emukit.Faults,
 	if st.Send(m.usageChunk(b, reply)) {
 		st.Finish()
 	}
+}
+
+// fragments streams the tool calls as OpenAI documents streamed calls: per
+// call a chunk with index, id, type, name and empty arguments, then the
+// arguments in n pieces (cut on rune boundaries), then an empty delta with
+// the finish reason. It reports whether the stream is still open.
+func (m *meta) fragments(st *emukit.Stream, b []byte, reply *emukit.Reply, n int) bool {
+	for i, tc := range reply.ToolCalls {
+		b = m.chunk(b, func(b []byte) []byte {
+			b = append(b, `{"role":"assistant","content":null,"tool_calls":[{"index":`...)
+			b = itoa(b, i)
+			b = append(b, `,"id":`...)
+			b = emukit.AppendString(b, tc.ID)
+			b = append(b, `,"type":"function","function":{"name":`...)
+			b = emukit.AppendString(b, tc.Name)
+			return append(b, `,"arguments":""}}]}`...)
+		}, "")
+		if !st.Send(b) {
+			return false
+		}
+		for _, piece := range splitN(tc.Arguments, n) {
+			b = m.chunk(b, func(b []byte) []byte {
+				b = append(b, `{"tool_calls":[{"index":`...)
+				b = itoa(b, i)
+				b = append(b, `,"function":{"arguments":`...)
+				b = emukit.AppendString(b, piece)
+				return append(b, "}}]}"...)
+			}, "")
+			if !st.Send(b) {
+				return false
+			}
+		}
+	}
+	return st.Send(m.chunk(b, func(b []byte) []byte { return append(b, "{}"...) }, reply.Finish))
+}
+
+// splitN cuts s into at most n non-empty pieces of about equal length,
+// never inside a UTF-8 sequence.
+func splitN(s string, n int) []string {
+	var out []string
+	for size := max(len(s)/n, 1); len(s) > 0; {
+		k := min(size, len(s))
+		for k < len(s) && !utf8.RuneStart(s[k]) {
+			k++
+		}
+		if len(out) == n-1 {
+			k = len(s)
+		}
+		out = append(out, s[:k])
+		s = s[k:]
+	}
+	return out
 }
