@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/windrose-gw/windrose/internal/catalog"
 	"github.com/windrose-gw/windrose/internal/config"
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/health"
@@ -61,7 +62,7 @@ type Gateway struct {
 	Health   *health.Tracker
 	Metrics  *telemetry.Metrics
 	Registry *prometheus.Registry
-	Catalog  *server.Catalog // the routes built at start (a reload swaps the server's)
+	Catalog  *catalog.Catalog // the routes built at start (a reload swaps the server's)
 
 	o    Options
 	deps providers.Deps

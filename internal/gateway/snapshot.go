@@ -7,14 +7,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/windrose-gw/windrose/internal/catalog"
 	"github.com/windrose-gw/windrose/internal/config"
 	"github.com/windrose-gw/windrose/internal/keys"
-	"github.com/windrose-gw/windrose/internal/server"
 )
 
 // built is one config's routes, adapters and keys, ready to serve.
 type built struct {
-	catalog *server.Catalog
+	catalog *catalog.Catalog
 	keys    *keys.Set
 	// deployments maps each deployment's name to its provider kind: what
 	// decides whether health state carries over a reload.
@@ -33,7 +33,7 @@ func (g *Gateway) build(cfg *config.Config) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &built{catalog: server.NewCatalog(), keys: set, deployments: map[string]string{},
+	b := &built{catalog: catalog.New(), keys: set, deployments: map[string]string{},
 		states: map[string]prometheus.Gauge{}, labels: map[string][3]string{}}
 	for i := range cfg.Models {
 		rt, err := buildRoute(cfg, &cfg.Models[i], g.o, g.deps, g.Metrics)
