@@ -10,7 +10,7 @@ import (
 )
 
 func route(name string) *executor.Route {
-	return &executor.Route{Model: router.Model{Name: name}}
+	return executor.NewRoute(executor.RouteConfig{Model: router.Model{Name: name}})
 }
 
 func TestCatalog(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 // TestModeOf pins which path of the walk each kind of request takes.
 func TestModeOf(t *testing.T) {
-	hedged := &Route{HedgeBudget: 0.1}
+	hedged := &Route{RouteConfig: RouteConfig{HedgeBudget: 0.1}}
 	plain := &Route{}
 	tests := []struct {
 		name   string

@@ -89,7 +89,7 @@ func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream
 			return nil, Result{}, err
 		}
 	}
-	rt.requests.Add(1)
+	rt.Live.requests.Add(1)
 	start := e.now()
 	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), mode: modeOf(rt, rr, stream)}
 	a, res, err := w.loop()

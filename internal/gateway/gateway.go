@@ -169,13 +169,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 }
 
 func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.Deps, metrics *telemetry.Metrics) (*executor.Route, error) {
-	rt := &executor.Route{
+	rt := executor.NewRoute(executor.RouteConfig{
 		Model:             router.Model{Name: m.Name, Strategy: m.Strategy, Regions: m.Regions},
 		Attempts:          m.Attempts,
 		AttemptTimeout:    m.AttemptTimeout.D(),
 		FirstTokenTimeout: m.FirstTokenTimeout.Fixed.D(),
 		StallTimeout:      m.StallTimeout.D(),
-	}
+	})
 	rt.ResumeMode, rt.ResumeMax = m.Resume.Mode, m.Resume.Max
 	if m.Hedge != nil {
 		rt.HedgeAfter, rt.HedgeBudget = m.Hedge.After.D(), m.Hedge.Budget

@@ -27,7 +27,9 @@ type built struct {
 	err  error
 }
 
-// build compiles cfg's models into routes with fresh adapters.
+// build compiles cfg's models into routes with fresh adapters. A model
+// serving now under the same name carries its live state into the new
+// route (executor.Route.Carry).
 func (g *Gateway) build(cfg *config.Config) (*built, error) {
 	set, err := keys.NewSet(cfg)
 	if err != nil {
@@ -40,6 +42,13 @@ func (g *Gateway) build(cfg *config.Config) (*built, error) {
 		if err != nil {
 			b.close()
 			return nil, err
+		}
+		if g.current != nil {
+			// The same model reloaded keeps what it accumulated (its
+			// hedge budget counts); its config is the new one.
+			if old, ok := g.current.catalog.Lookup(rt.Model.Name); ok && old.Model.Name == rt.Model.Name {
+				rt.Carry(old)
+			}
 		}
 		for _, t := range rt.Targets {
 			if c, ok := t.Client.(io.Closer); ok {
