@@ -57,8 +57,9 @@ type Target struct {
 	// adaptive (see FirstTokenBound).
 	FirstToken FirstTokenBound
 
-	// warned says the deployment's model_unavailable error and model
-	// mismatch were logged: each once per deployment until it recovers.
+	// unavailLogged and mismatchLogged say the deployment's
+	// model_unavailable error and model mismatch were logged: each once
+	// per deployment until it recovers.
 	// A reload builds new targets, which log a still-broken deployment
 	// once more (breaker, cooldown and latency state are the health
 	// tracker's, by name, and carry over).
