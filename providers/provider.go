@@ -52,7 +52,10 @@ type Stream interface {
 
 // Deps are the shared things an adapter may need.
 type Deps struct {
-	// HTTPClient is a pooled keep-alive client shared by all adapters.
+	// HTTPClient is the one pooled keep-alive client every adapter calls
+	// its provider with, built from server.upstream (internal/upstream);
+	// hand it to an SDK through its own client option. Nil: the adapter
+	// uses one with the default settings.
 	HTTPClient *http.Client
 	Logger     *zap.Logger
 }

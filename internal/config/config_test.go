@@ -110,6 +110,8 @@ state.url: required for the redis backend (line 18)`,
 		"listen":       "server.listen: must be host:port, e.g. 127.0.0.1:8080 (line 2)",
 		// One port cannot be both the API and a separate admin listener.
 		"admin-listen": "server.admin_listen: must differ from server.listen (leave it unset to serve admin endpoints on listen) (line 3)",
+		// Each negative upstream setting is reported.
+		"upstream": "server.upstream.max_idle_conns_per_host: must be >= 0 (line 2)\nserver.upstream.idle_conn_timeout: must be >= 0 (line 2)\nserver.upstream.tls_handshake_timeout: must be >= 0 (line 2)",
 		// Every server limit is reported; a zero one would be no limit.
 		"limits":    "server.body_read_timeout: must be > 0 (line 3)\nserver.idle_timeout: must be > 0 (line 4)\nserver.max_header_bytes: must be > 0 (line 5)\nserver.stream_write_timeout: must be > 0 (line 6)\nserver.max_in_flight: must be > 0 (line 7)",
 		"log-level": "server.log_level: must be one of debug, info, warn, error (line 2)",

@@ -104,6 +104,9 @@ type Server struct {
 	LogLevel string `yaml:"log_level"`
 	// Breaker tunes the per-deployment circuit breakers. Default: see Breaker.
 	Breaker Breaker `yaml:"breaker"`
+	// Upstream tunes the HTTP client adapters call providers with.
+	// Default: see Upstream.
+	Upstream Upstream `yaml:"upstream"`
 }
 
 // Breaker tunes the circuit breaker every deployment has. Zero fields take

@@ -114,6 +114,7 @@ func validateServer(p *problems, s *Server, known func(string) bool) {
 		p.add("server.log_level", "must be one of debug, info, warn, error")
 	}
 	validateBreaker(p, &s.Breaker)
+	validateUpstream(p, &s.Upstream)
 }
 
 // validateBreaker checks the breaker block; zero fields mean defaults.

@@ -28,6 +28,7 @@ import (
 	"github.com/windrose-gw/windrose/internal/emulator"
 	"github.com/windrose-gw/windrose/internal/emulator/emukit"
 	"github.com/windrose-gw/windrose/internal/gateway"
+	"github.com/windrose-gw/windrose/internal/upstream"
 	"github.com/windrose-gw/windrose/providers/all"
 )
 
@@ -152,19 +153,22 @@ func Start(t testing.TB, cfgYAML string, opts ...Option) *Env {
 	return env
 }
 
-// buildGateway builds the gateway with its own upstream HTTP client, closed
-// at cleanup so no keep-alive connection outlives the test.
+// buildGateway builds the gateway with its own upstream HTTP client (from
+// the config's server.upstream, as serve does), closed at cleanup so no keep-alive connection outlives the test.
 func buildGateway(t testing.TB, cfg *config.Config, o *options) *gateway.Gateway {
 	t.Helper()
 	prices, err := config.LoadPrices(configfiles.Prices)
 	if err != nil {
 		t.Fatalf("e2e: config/prices.yaml: %v", err)
 	}
-	upstream := gateway.NewHTTPClient()
-	t.Cleanup(upstream.CloseIdleConnections)
+	up, err := upstream.NewClient(cfg.Server.Upstream)
+	if err != nil {
+		t.Fatalf("e2e: %v", err)
+	}
+	t.Cleanup(up.CloseIdleConnections)
 	gopts := gateway.Options{
 		Providers: all.Registry(), Prices: prices, Logger: o.logger,
-		Registry: prometheus.NewRegistry(), HTTPClient: upstream,
+		Registry: prometheus.NewRegistry(), HTTPClient: up,
 	}
 	if o.gateway != nil {
 		o.gateway(&gopts)

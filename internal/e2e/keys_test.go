@@ -118,8 +118,9 @@ func TestKeysGovernance(t *testing.T) {
 	if r := callKey(t, env.URL, "nope", "mistral-medium"); r.status != 401 {
 		t.Fatalf("unknown key: %d %s", r.status, r.body)
 	}
-	// team-eu: three requests a minute, EU only. The Mistral deployment is
-	// the only EU one; with it failing, the EU key must not reach OpenRouter.
+	// team-eu: three requests a minute, EU only, so always Mistral, the
+	// only EU deployment (TestKeyRegionPolicy and
+	// TestKeyRegionPolicyFailsClosed test the policy itself).
 	for i := range 3 {
 		r := callKey(t, env.URL, "eu-secret", "mistral-medium")
 		if r.status != 200 || r.header.Get("X-Windrose-Deployment") != "mistral" {
@@ -136,8 +137,8 @@ func TestKeysGovernance(t *testing.T) {
 	if r.status != 429 || !strings.Contains(r.body, `"code":"rate_limit_exceeded"`) || r.header.Get("Retry-After") != "20" {
 		t.Fatalf("4th team-eu request: %d %s Retry-After=%q", r.status, r.body, r.header.Get("Retry-After"))
 	}
-	// The region policy: pinned to the global OpenRouter deployment, the EU
-	// key is refused with a 503 that says why (ops, unlimited, is served).
+	// ops, unlimited and without a region policy, may pin the global
+	// OpenRouter deployment (the EU key's refusal is in TestKeyRegionPolicy).
 	if r := callKey(t, env.URL, "ops-secret", "mistral-medium", "X-Windrose-Deployment", "openrouter"); r.status != 200 {
 		t.Fatalf("ops pinned to openrouter: %d %s", r.status, r.body)
 	}

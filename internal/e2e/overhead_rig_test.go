@@ -19,6 +19,7 @@ import (
 	"github.com/windrose-gw/windrose/internal/config"
 	"github.com/windrose-gw/windrose/internal/e2e/fastupstream"
 	"github.com/windrose-gw/windrose/internal/gateway"
+	"github.com/windrose-gw/windrose/internal/upstream"
 	"github.com/windrose-gw/windrose/providers/all"
 )
 
@@ -71,7 +72,7 @@ func newRig(tb testing.TB, uo fastupstream.Options) *rig {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	proxyTransport := gateway.NewHTTPClient().Transport.(*http.Transport)
+	proxyTransport := upstream.Default().Transport.(*http.Transport)
 	tb.Cleanup(proxyTransport.CloseIdleConnections)
 	rp := &httputil.ReverseProxy{
 		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
@@ -108,13 +109,13 @@ func buildOverheadGateway(tb testing.TB, upstreamURL string) *gateway.Gateway {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	upstream := gateway.NewHTTPClient()
-	tb.Cleanup(upstream.CloseIdleConnections)
+	up := upstream.Default()
+	tb.Cleanup(up.CloseIdleConnections)
 	enc := zap.NewProductionEncoderConfig()
 	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(io.Discard), zap.InfoLevel))
 	gw, err := gateway.New(cfg, gateway.Options{
 		Providers: all.Registry(), Prices: prices, Logger: log,
-		Registry: prometheus.NewRegistry(), HTTPClient: upstream,
+		Registry: prometheus.NewRegistry(), HTTPClient: up,
 	})
 	if err != nil {
 		tb.Fatalf("gateway.New: %v", err)

@@ -36,13 +36,13 @@ func (w *walk) maybeHedge() {
 	if len(w.inflight) != 1 {
 		return
 	}
-	budget := w.rt.HedgeBudget * float64(w.rt.requests.Load())
-	if float64(w.rt.hedges.Load()+1) > budget {
+	budget := w.rt.HedgeBudget * float64(w.rt.Live.requests.Load())
+	if float64(w.rt.Live.hedges.Load()+1) > budget {
 		w.e.metrics.Hedges.WithLabelValues(w.rt.Model.Name, "over_budget").Inc()
 		return
 	}
 	if w.startNext(true) {
-		w.rt.hedges.Add(1)
+		w.rt.Live.hedges.Add(1)
 		w.e.metrics.Hedges.WithLabelValues(w.rt.Model.Name, "started").Inc()
 	}
 }

@@ -33,7 +33,8 @@ type Health interface {
 	P95TTFT(deployment string) time.Duration
 }
 
-// Target is one deployment ready to call.
+// Target is one deployment ready to call: its configuration and adapter,
+// built afresh by every reload, and its telemetry handles.
 type Target struct {
 	Name     string
 	Provider string // adapter kind, e.g. "mistral"
@@ -41,6 +42,8 @@ type Target struct {
 	Region   string
 	Geo      string
 	Client   providers.Provider
+	// Metrics are handles to the deployment's series, looked up by their
+	// labels: a reload that keeps the labels finds the same series.
 	Metrics  *telemetry.Deployment
 	Price    config.Price
 	HasPrice bool
@@ -54,13 +57,25 @@ type Target struct {
 	// adaptive (see FirstTokenBound).
 	FirstToken FirstTokenBound
 
-	// warned says the deployment's model_unavailable error and model
-	// mismatch were logged: each once per deployment until it recovers.
+	// unavailLogged and mismatchLogged say the deployment's
+	// model_unavailable error and model mismatch were logged: each once
+	// per deployment until it recovers.
+	// A reload builds new targets, which log a still-broken deployment
+	// once more (breaker, cooldown and latency state are the health
+	// tracker's, by name, and carry over).
 	unavailLogged, mismatchLogged atomic.Bool
 }
 
-// Route is a model alias compiled for execution.
+// Route is a model alias compiled for execution: RouteConfig, which a
+// reload replaces whole, and Live, what the model accumulates while
+// serving, which a reload of the same model carries over (Carry).
 type Route struct {
+	RouteConfig
+	Live *Live
+}
+
+// RouteConfig is the part of a route that comes from the config snapshot.
+type RouteConfig struct {
 	Model   router.Model
 	Targets []*Target // parallel to Model.Deployments
 
@@ -78,10 +93,29 @@ type Route struct {
 	// (or ""), "prefix" or "prefix_or_replay"; ResumeMax caps resumes.
 	ResumeMode string
 	ResumeMax  int
-
-	requests atomic.Int64
-	hedges   atomic.Int64
 }
+
+// Live is what a model accumulates while serving: the counts its hedge
+// budget is a share of. Safe for concurrent use, by the routes of two
+// snapshots at once while the old one drains.
+type Live struct {
+	requests atomic.Int64 // requests that reached a walk
+	hedges   atomic.Int64 // hedges started
+}
+
+// Requests returns how many requests the model has walked.
+func (l *Live) Requests() int64 { return l.requests.Load() }
+
+// Hedges returns how many hedges the model has started.
+func (l *Live) Hedges() int64 { return l.hedges.Load() }
+
+// NewRoute returns a route serving c with fresh live state. Routes are
+// built with it: a Route without Live cannot serve.
+func NewRoute(c RouteConfig) *Route { return &Route{RouteConfig: c, Live: new(Live)} }
+
+// Carry makes rt, built from a new config, continue old's live state
+// (its hedge budget counts). Call it before rt serves.
+func (rt *Route) Carry(old *Route) { rt.Live = old.Live }
 
 // Result describes how a request was served.
 type Result struct {

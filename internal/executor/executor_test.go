@@ -204,7 +204,7 @@ func TestHedgeBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if h := r.rt.hedges.Load(); h != 2 {
+	if h := r.rt.Live.Hedges(); h != 2 {
 		t.Fatalf("hedges = %d over 4 requests with budget 0.5, want 2", h)
 	}
 }

@@ -180,7 +180,7 @@ func newRig(t *testing.T, deps ...dep) *rig {
 	m := telemetry.NewMetrics(reg)
 	h := health.NewTracker(health.BreakerConfig{}, c.now)
 	r := &rig{fakes: map[string]*fake{}, health: h, metrics: m, clock: c}
-	r.rt = &Route{Model: router.Model{Name: "mm"}, Attempts: 3}
+	r.rt = NewRoute(RouteConfig{Model: router.Model{Name: "mm"}, Attempts: 3})
 	for _, d := range deps {
 		f := &fake{steps: d.steps}
 		r.fakes[d.name] = f

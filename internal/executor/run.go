@@ -89,10 +89,9 @@ func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream
 			return nil, Result{}, err
 		}
 	}
-	rt.requests.Add(1)
+	rt.Live.requests.Add(1)
 	start := e.now()
-	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), pinned: rr.Pin != "", deferWin: stream,
-		inline: rt.HedgeBudget <= 0}
+	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), mode: modeOf(rt, rr, stream)}
 	a, res, err := w.loop()
 	res.Upstream = e.now().Sub(start)
 	return a, res, err
@@ -112,17 +111,7 @@ type walk struct {
 	inflight []*attempt
 	res      Result
 	retries  int
-	// pinned requests (X-Windrose-Deployment) bypass the breaker (debugging
-	// must be able to reach a sick deployment) but not a Retry-After
-	// cooldown, and take no part in its probe accounting.
-	pinned bool
-	// deferWin leaves the winner's attempts_total result to the caller: a
-	// stream's attempt has one result, known only when the stream ends.
-	deferWin bool
-	// inline runs each attempt on the request's goroutine: without hedging
-	// no two attempts overlap, and a goroutine per attempt costs a fresh
-	// stack that the HTTP client grows by copying, on every request.
-	inline bool
+	mode     mode
 	// failures are the failed attempts so far, in order: the final error
 	// names them when they all failed the same deployment-specific way.
 	failures []failure
@@ -139,6 +128,9 @@ type failure struct {
 	err error
 }
 
+// loop starts the plan's first attempt and waits for results, hedging or
+// failing over as they come. w.mode says where the attempts run, what
+// admits them and who records the winner (see mode).
 func (w *walk) loop() (*attempt, Result, error) {
 	var lastErr error
 	if !w.startNext(false) {
@@ -147,7 +139,7 @@ func (w *walk) loop() (*attempt, Result, error) {
 	hedgeC, stopHedge := w.hedgeTimer()
 	defer stopHedge()
 	for {
-		if w.inline && w.ctx.Err() != nil {
+		if w.mode.spawn == inline && w.ctx.Err() != nil {
 			// An inline attempt returns before the loop looks: see a
 			// client that left (or the request deadline) first, as a
 			// running attempt would.
@@ -239,7 +231,7 @@ func (w *walk) startNext(hedge bool) bool {
 		if !w.fits(t) {
 			continue
 		}
-		if w.pinned || w.e.health.Acquire(t.Name) {
+		if w.acquire(t.Name) {
 			w.launch(t, hedge)
 			return true
 		}
@@ -259,7 +251,7 @@ func (w *walk) retrySame(a *attempt) bool {
 	d := backoff(w.retries)
 	d = d/2 + time.Duration(w.e.jitter(int64(d/2)+1))
 	w.retries++
-	if !w.e.sleep(w.ctx.Done(), d) || !w.pinned && !w.e.health.Acquire(a.t.Name) {
+	if !w.e.sleep(w.ctx.Done(), d) || !w.acquire(a.t.Name) {
 		return false
 	}
 	w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, "retried").Inc()
@@ -298,21 +290,23 @@ func backoff(n int) time.Duration {
 func (w *walk) launch(t *Target, hedge bool) {
 	ctx, span := w.e.startSpan(w.ctx, t, hedge)
 	ctx, cancel := context.WithCancelCause(ctx)
-	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge, span: span, pinned: w.pinned}
+	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge, span: span,
+		pinned: w.mode.admit == byPin}
 	w.inflight = append(w.inflight, a)
 	w.res.Attempts++
 	if !hedge {
 		w.tries++
 	}
-	if w.inline {
+	switch w.mode.spawn {
+	case inline:
 		w.open(a)
 		w.results <- a // buffered: the loop receives it next
-		return
+	case concurrent:
+		go func() {
+			w.open(a)
+			w.results <- a
+		}()
 	}
-	go func() {
-		w.open(a)
-		w.results <- a
-	}()
 }
 
 func (w *walk) remove(a *attempt) {
@@ -333,7 +327,7 @@ func (w *walk) win(a *attempt) {
 		w.e.metrics.Hedges.WithLabelValues(w.rt.Model.Name, "won").Inc()
 	}
 	a.winResult = result
-	if !w.deferWin {
+	if w.mode.verdict == atWin {
 		w.e.metrics.Attempts.WithLabelValues(w.rt.Model.Name, a.t.Name, result).Inc()
 	}
 	w.abandon(errLost)
@@ -364,11 +358,12 @@ func (w *walk) abandon(cause error) {
 			w.e.lost(w.rt, a)
 		}
 	}
-	if w.inline {
+	switch w.mode.spawn {
+	case inline:
 		settle(len(pending)) // an inline attempt has already returned
-		return
+	case concurrent:
+		go settle(len(pending))
 	}
-	go settle(len(pending))
 }
 
 // final is the error a client sees once every attempt failed.

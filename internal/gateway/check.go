@@ -6,17 +6,24 @@ import (
 	"io"
 
 	"github.com/windrose-gw/windrose/internal/config"
+	"github.com/windrose-gw/windrose/internal/upstream"
 	"github.com/windrose-gw/windrose/providers"
 )
 
 // CheckAdapters builds every deployment's adapter the way serve does and
-// reports every problem at once, each with its path in the file
+// reports every problem at once (an unreadable server.upstream.ca_file
+// too), each with its path in the file
 // ("models[0].deployments[2].options.region: …"). Adapters make no network
 // call when built, so this is safe offline; any that holds resources
 // (io.Closer) is closed again.
 func CheckAdapters(cfg *config.Config, reg *providers.Registry) error {
 	var errs []error
-	deps := providers.Deps{HTTPClient: NewHTTPClient()}
+	client, err := upstream.NewClient(cfg.Server.Upstream)
+	if err != nil {
+		errs = append(errs, err)
+		client = upstream.Default()
+	}
+	deps := providers.Deps{HTTPClient: client}
 	for i := range cfg.Models {
 		for j := range cfg.Models[i].Deployments {
 			d := cfg.Models[i].Deployments[j]

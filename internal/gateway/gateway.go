@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/windrose-gw/windrose/internal/catalog"
 	"github.com/windrose-gw/windrose/internal/config"
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/health"
@@ -23,15 +24,18 @@ import (
 	"github.com/windrose-gw/windrose/internal/router"
 	"github.com/windrose-gw/windrose/internal/server"
 	"github.com/windrose-gw/windrose/internal/telemetry"
+	"github.com/windrose-gw/windrose/internal/upstream"
 	"github.com/windrose-gw/windrose/providers"
 )
 
 // Options are the injected dependencies. Zero values get production
 // defaults.
 type Options struct {
-	Providers  *providers.Registry
-	Registry   *prometheus.Registry // metrics registry; default: a new one
-	Logger     *zap.Logger
+	Providers *providers.Registry
+	Registry  *prometheus.Registry // metrics registry; default: a new one
+	Logger    *zap.Logger
+	// HTTPClient is the one client every adapter calls its provider with.
+	// Default: built from cfg.Server.Upstream (see internal/upstream).
 	HTTPClient *http.Client
 	Prices     config.PriceTable
 	Breaker    health.BreakerConfig // default: from cfg.Server.Breaker
@@ -61,7 +65,7 @@ type Gateway struct {
 	Health   *health.Tracker
 	Metrics  *telemetry.Metrics
 	Registry *prometheus.Registry
-	Catalog  *server.Catalog // the routes built at start (a reload swaps the server's)
+	Catalog  *catalog.Catalog // the routes built at start (a reload swaps the server's)
 
 	o    Options
 	deps providers.Deps
@@ -71,11 +75,13 @@ type Gateway struct {
 	current    *built
 	states     atomic.Pointer[map[string]prometheus.Gauge] // deployment -> windrose_deployment_state
 	reloadHash [32]byte                                    // of the file last loaded by ReloadFile
+	own        *http.Client                                // the upstream client New built, if it did
 }
 
 // Close releases the adapters' own connections (an adapter that
 // implements io.Closer, such as Vertex's gRPC client), stops sharing state
-// with other replicas and closes the Redis client, if any. Call it after
+// with other replicas, closes the Redis client, if any, and the idle
+// connections of the upstream client it built itself. Call it after
 // the HTTP server has drained.
 func (g *Gateway) Close() error {
 	if g.stop != nil {
@@ -83,6 +89,9 @@ func (g *Gateway) Close() error {
 	}
 	if g.gov != nil {
 		g.gov.close()
+	}
+	if g.own != nil {
+		g.own.CloseIdleConnections()
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -103,8 +112,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
+	var own *http.Client // built here from server.upstream, so closed here
 	if o.HTTPClient == nil {
-		o.HTTPClient = NewHTTPClient()
+		c, err := upstream.NewClient(cfg.Server.Upstream)
+		if err != nil {
+			return nil, err
+		}
+		o.HTTPClient, own = c, c
 	}
 	if o.Breaker == (health.BreakerConfig{}) {
 		b := cfg.Server.Breaker
@@ -133,7 +147,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 			o.ResponseStore = responsestore.NewMemory(DefaultResponseTTL, DefaultResponseBytes, o.Now)
 		}
 	}
-	g := &Gateway{gov: gov, Health: tracker, Metrics: metrics, Registry: o.Registry, o: o, cfg: cfg,
+	g := &Gateway{gov: gov, Health: tracker, Metrics: metrics, Registry: o.Registry, o: o, cfg: cfg, own: own,
 		deps: providers.Deps{HTTPClient: o.HTTPClient, Logger: o.Logger}}
 	sn, err := g.build(cfg)
 	if err != nil {
@@ -169,13 +183,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 }
 
 func buildRoute(cfg *config.Config, m *config.Model, o Options, deps providers.Deps, metrics *telemetry.Metrics) (*executor.Route, error) {
-	rt := &executor.Route{
+	rt := executor.NewRoute(executor.RouteConfig{
 		Model:             router.Model{Name: m.Name, Strategy: m.Strategy, Regions: m.Regions},
 		Attempts:          m.Attempts,
 		AttemptTimeout:    m.AttemptTimeout.D(),
 		FirstTokenTimeout: m.FirstTokenTimeout.Fixed.D(),
 		StallTimeout:      m.StallTimeout.D(),
-	}
+	})
 	rt.ResumeMode, rt.ResumeMax = m.Resume.Mode, m.Resume.Max
 	if m.Hedge != nil {
 		rt.HedgeAfter, rt.HedgeBudget = m.Hedge.After.D(), m.Hedge.Budget
@@ -220,17 +234,4 @@ func firstToken(m *config.Model) executor.FirstTokenBound {
 		Floor: a.Floor.D(), Ceiling: a.Ceiling.D(), ColdStart: a.ColdStart.D(), Factor: a.Factor,
 		PerKPromptTokens: a.PerKPromptTokens.D(), MinSamples: a.MinSamples,
 	}
-}
-
-// NewHTTPClient returns the pooled keep-alive client shared by adapters.
-// There is no overall client timeout: streams may run for minutes, and the
-// executor bounds every attempt itself.
-func NewHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 512
-	t.MaxIdleConnsPerHost = 128
-	t.IdleConnTimeout = 90 * time.Second
-	t.ResponseHeaderTimeout = 0
-	t.ForceAttemptHTTP2 = true
-	return &http.Client{Transport: t}
 }

@@ -21,7 +21,8 @@ import (
 // Reload swaps cfg in: its models, deployments, prices and client keys.
 // Requests in flight finish on the snapshot they started with; breaker,
 // cooldown and latency state carry over for deployments whose name and
-// provider stay. On any problem nothing changes and the error names every
+// provider stay, and a model that keeps its name keeps its hedge budget
+// counts (executor.Route.Live). On any problem nothing changes and the error names every
 // one. Settings that need a restart (server.*, state.*, telemetry.*) are logged, not
 // applied. Reload counts itself in windrose_config_reloads_total.
 func (g *Gateway) Reload(cfg *config.Config) error {

@@ -7,14 +7,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/windrose-gw/windrose/internal/catalog"
 	"github.com/windrose-gw/windrose/internal/config"
 	"github.com/windrose-gw/windrose/internal/keys"
-	"github.com/windrose-gw/windrose/internal/server"
 )
 
 // built is one config's routes, adapters and keys, ready to serve.
 type built struct {
-	catalog *server.Catalog
+	catalog *catalog.Catalog
 	keys    *keys.Set
 	// deployments maps each deployment's name to its provider kind: what
 	// decides whether health state carries over a reload.
@@ -27,19 +27,28 @@ type built struct {
 	err  error
 }
 
-// build compiles cfg's models into routes with fresh adapters.
+// build compiles cfg's models into routes with fresh adapters. A model
+// serving now under the same name carries its live state into the new
+// route (executor.Route.Carry).
 func (g *Gateway) build(cfg *config.Config) (*built, error) {
 	set, err := keys.NewSet(cfg)
 	if err != nil {
 		return nil, err
 	}
-	b := &built{catalog: server.NewCatalog(), keys: set, deployments: map[string]string{},
+	b := &built{catalog: catalog.New(), keys: set, deployments: map[string]string{},
 		states: map[string]prometheus.Gauge{}, labels: map[string][3]string{}}
 	for i := range cfg.Models {
 		rt, err := buildRoute(cfg, &cfg.Models[i], g.o, g.deps, g.Metrics)
 		if err != nil {
 			b.close()
 			return nil, err
+		}
+		if g.current != nil {
+			// The same model reloaded keeps what it accumulated (its
+			// hedge budget counts); its config is the new one.
+			if old, ok := g.current.catalog.Lookup(rt.Model.Name); ok && old.Model.Name == rt.Model.Name {
+				rt.Carry(old)
+			}
 		}
 		for _, t := range rt.Targets {
 			if c, ok := t.Client.(io.Closer); ok {

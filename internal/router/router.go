@@ -79,8 +79,11 @@ type Request struct {
 	// Regions is the X-Windrose-Region header's values, already split on
 	// commas. Empty means any region.
 	Regions []string
-	// PolicyRegions is what the caller's API key policy forces. Empty means
-	// any region.
+	// PolicyRegions is what the caller's API key policy forces
+	// (keys[].regions; the server sets it when it admits the key). Empty
+	// means any region. It filters like the other region rules, a pin
+	// included: no deployment left is a region_unavailable refusal, never
+	// a route out of region.
 	PolicyRegions []string
 	// Pin is X-Windrose-Deployment: only this deployment, whatever its
 	// health, with no failover. Region rules still apply.

@@ -221,14 +221,14 @@ func (s *Server) finish(r *http.Request, start time.Time, acc *access) {
 
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(openaiapi.AppendModels(nil, s.snapOf(r.Context()).Catalog.names, s.created, "windrose"))
+	_, _ = w.Write(openaiapi.AppendModels(nil, s.snapOf(r.Context()).Catalog.Names(), s.created, "windrose"))
 }
 
 // model answers GET /v1/models/{id} in OpenAI's shape: the model object,
 // or a 404 model_not_found.
 func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "*")
-	name, ok := s.o.Catalog.Name(id)
+	name, ok := s.snapOf(r.Context()).Catalog.Name(id)
 	if !ok {
 		writeError(w, unknownModel(id))
 		return

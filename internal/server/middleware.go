@@ -53,11 +53,16 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// recoverer turns a panic into a logged 500 before the response started.
-// After that, a JSON body would corrupt what was sent (an SSE stream, most
-// often): it ends a stream with the SSE error event and aborts the
-// connection, as net/http does for a panic, so every client sees an
-// incomplete response.
+// recoverer catches a panic on the handler's goroutine and logs it with
+// the request id and stack. Before the response started (no WriteHeader
+// or Write yet) the client gets a 500 in OpenAI's envelope. After that a
+// JSON body would corrupt what was sent: a stream (text/event-stream) gets
+// the SSE error event, flushed, and then any started response is aborted
+// by re-panicking with http.ErrAbortHandler, which net/http turns into a
+// closed connection without logging it again, so the client sees an
+// incomplete response. A handler's own http.ErrAbortHandler passes through
+// unlogged. A panic on another goroutine (an attempt a hedged model runs
+// concurrently, see executor's mode) is not recovered here.
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &startedWriter{ResponseWriter: w}

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/windrose-gw/windrose/internal/catalog"
 	"github.com/windrose-gw/windrose/internal/server"
 	"github.com/windrose-gw/windrose/internal/telemetry"
 )
@@ -19,7 +20,7 @@ import (
 func TestResponsesWithoutStore(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	srv := httptest.NewServer(server.New(server.Options{
-		Catalog: server.NewCatalog(), Metrics: telemetry.NewMetrics(reg), Gatherer: reg,
+		Catalog: catalog.New(), Metrics: telemetry.NewMetrics(reg), Gatherer: reg,
 	}))
 	t.Cleanup(srv.Close)
 	cases := []struct {

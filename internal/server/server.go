@@ -1,11 +1,10 @@
 // Package server is windrose's HTTP front: chi routes and middleware, the
-// OpenAI chat-completions endpoint, model listing, health and metrics.
+// OpenAI chat-completions and responses endpoints, model listing (from
+// internal/catalog), health and metrics.
 package server
 
 import (
 	"net/http"
-	"sort"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/windrose-gw/windrose/internal/catalog"
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/health"
 	"github.com/windrose-gw/windrose/internal/keys"
@@ -22,62 +22,9 @@ import (
 	"github.com/windrose-gw/windrose/internal/telemetry"
 )
 
-// Catalog resolves what clients send as "model".
-type Catalog struct {
-	routes map[string]*executor.Route // name and aliases, lower-cased
-	names  []string                   // listed by GET /v1/models
-}
-
-// NewCatalog indexes routes by their names and aliases. The caller has
-// validated that no two collide.
-func NewCatalog() *Catalog { return &Catalog{routes: map[string]*executor.Route{}} }
-
-// Add registers rt under each of names.
-func (c *Catalog) Add(rt *executor.Route, names ...string) {
-	for _, n := range names {
-		c.routes[strings.ToLower(n)] = rt
-		c.names = append(c.names, n)
-	}
-	sort.Strings(c.names)
-}
-
-// Lookup returns the route for a client's model name.
-func (c *Catalog) Lookup(name string) (*executor.Route, bool) {
-	rt, ok := c.routes[name]
-	if !ok {
-		rt, ok = c.routes[strings.ToLower(name)]
-	}
-	return rt, ok
-}
-
-// Name returns the listed name (model or alias, as configured) that a
-// client's model id resolves to.
-func (c *Catalog) Name(id string) (string, bool) {
-	for _, n := range c.names {
-		if strings.EqualFold(n, id) {
-			return n, true
-		}
-	}
-	return "", false
-}
-
-// Routes returns every distinct route.
-func (c *Catalog) Routes() []*executor.Route {
-	seen := map[*executor.Route]bool{}
-	var out []*executor.Route
-	for _, n := range c.names {
-		rt := c.routes[strings.ToLower(n)]
-		if !seen[rt] {
-			seen[rt] = true
-			out = append(out, rt)
-		}
-	}
-	return out
-}
-
 // Options configures a Server.
 type Options struct {
-	Catalog  *Catalog // the first snapshot's routes (see Swap)
+	Catalog  *catalog.Catalog // the first snapshot's routes (see Swap)
 	Executor *executor.Executor
 	Metrics  *telemetry.Metrics
 	Gatherer prometheus.Gatherer

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/windrose-gw/windrose/internal/catalog"
 	"github.com/windrose-gw/windrose/internal/keys"
 )
 
@@ -13,7 +14,7 @@ import (
 // it starts and keeps it to its end, streams included; a reload never
 // changes what a running request sees.
 type Snapshot struct {
-	Catalog *Catalog
+	Catalog *catalog.Catalog
 	Keys    *keys.Set
 	// Drained, when set, runs once, after the snapshot was replaced and the
 	// last request that held it ended: the time to close its adapters.

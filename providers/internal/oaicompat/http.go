@@ -9,9 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/upstream"
 )
 
 // MaxResponseBytes caps a non-streamed response body. A chat completion is
@@ -21,19 +21,10 @@ const MaxResponseBytes = 32 << 20
 // MaxErrorBytes caps how much of an error body is read for classification.
 const MaxErrorBytes = 64 << 10
 
-// DefaultHTTPClient is the client adapters use when Deps.HTTPClient is nil:
-// keep-alive pooling sized for a gateway's fan-in to few hosts, HTTP/2
-// allowed, and no overall timeout (streams are long; per-attempt contexts
-// bound them).
-func DefaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 512
-	t.MaxIdleConnsPerHost = 64
-	t.IdleConnTimeout = 90 * time.Second
-	t.ForceAttemptHTTP2 = true
-	t.ResponseHeaderTimeout = 0
-	return &http.Client{Transport: t}
-}
+// DefaultHTTPClient is the client adapters use when Deps.HTTPClient is nil
+// (unit tests, tools): upstream's client with the default settings. The
+// gateway always hands every adapter its one shared client.
+func DefaultHTTPClient() *http.Client { return upstream.Default() }
 
 // Request is one POST to a provider.
 type Request struct {
