@@ -29,6 +29,7 @@ type step struct {
 	block  bool          // block until the attempt's context ends
 	delay  time.Duration // wait before answering
 	usage  *llm.Usage
+	panics string // panic with this value instead of answering (an adapter bug)
 }
 
 // fake is a scripted provider: call n gets steps[n] (the last step repeats).
@@ -65,6 +66,9 @@ func wait(ctx context.Context, s step) error {
 
 func (f *fake) Chat(ctx context.Context, _ *llm.ChatRequest) (*llm.ChatResponse, error) {
 	s := f.next()
+	if s.panics != "" {
+		panic(s.panics)
+	}
 	if err := wait(ctx, s); err != nil {
 		return nil, err
 	}
@@ -81,6 +85,9 @@ func (f *fake) Chat(ctx context.Context, _ *llm.ChatRequest) (*llm.ChatResponse,
 
 func (f *fake) ChatStream(ctx context.Context, _ *llm.ChatRequest) (providers.Stream, error) {
 	s := f.next()
+	if s.panics != "" {
+		panic(s.panics)
+	}
 	if s.err != nil {
 		return nil, s.err
 	}

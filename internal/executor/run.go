@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
@@ -303,10 +304,30 @@ func (w *walk) launch(t *Target, hedge bool) {
 		w.results <- a // buffered: the loop receives it next
 	case concurrent:
 		go func() {
+			defer w.recoverAttempt(a)
 			w.open(a)
 			w.results <- a
 		}()
 	}
+}
+
+// recoverAttempt turns a panic in a concurrent attempt (an adapter bug)
+// into that attempt's Internal error, as the server's recoverer does for
+// one on the request's goroutine: a goroutine of its own has no recoverer
+// above it, and the panic would end the process.
+func (w *walk) recoverAttempt(a *attempt) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	w.e.log.Error("panic in attempt", zap.String("model", w.rt.Model.Name), zap.String("deployment", a.t.Name),
+		zap.Any("panic", v), zap.Stack("stack"))
+	if a.stream != nil {
+		a.stream.Close()
+	}
+	a.resp, a.stream, a.first = nil, nil, nil
+	a.err = gwerr.New(gwerr.Internal, "internal error")
+	w.results <- a
 }
 
 func (w *walk) remove(a *attempt) {

@@ -61,8 +61,8 @@ func newID() string {
 // by re-panicking with http.ErrAbortHandler, which net/http turns into a
 // closed connection without logging it again, so the client sees an
 // incomplete response. A handler's own http.ErrAbortHandler passes through
-// unlogged. A panic on another goroutine (an attempt a hedged model runs
-// concurrently, see executor's mode) is not recovered here.
+// unlogged. A panic in an attempt a hedged model runs on its own goroutine
+// is recovered by the executor and arrives here as an Internal error.
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &startedWriter{ResponseWriter: w}
