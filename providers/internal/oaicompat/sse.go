@@ -55,9 +55,17 @@ func NewSSEReader(r io.Reader, maxLine int) *SSEReader {
 	return &SSEReader{br: br, maxLine: maxLine}
 }
 
-// readBufs recycles the read buffers of finished streams: a fresh 16 KiB
-// buffer per stream is garbage the collector must clear at every request.
-var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+// readBufs recycles the read buffers of finished streams: a fresh buffer
+// per stream is garbage the collector must clear at every request.
+var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+
+// readBufSize is sized for SSE events, which are a few hundred bytes (a
+// tool call's arguments, a kilobyte or two): every in-flight stream holds
+// one for its whole life, so with thousands of slow streams its size is
+// memory per stream (16 KiB cost 12 KiB a stream more than this, issue
+// 15). The transport's own reader below it buffers as much again, and a
+// longer line is assembled in SSEReader.long.
+const readBufSize = 4 << 10
 
 // Release hands the read buffer back for another reader; Next returns
 // io.EOF from then on. Payloads Next returned must no longer be used.
