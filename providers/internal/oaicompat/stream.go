@@ -100,6 +100,9 @@ type notifyReader struct {
 	before func()
 }
 
+// Unhooked returns r itself, for a read that continues the one before.
+func (n *notifyReader) Unhooked() io.Reader { return n.r }
+
 func (n *notifyReader) Read(p []byte) (int, error) {
 	if n.before != nil {
 		n.before()
