@@ -22,8 +22,11 @@ package e2e
 //
 // Settings: WINDROSE_LOADTEST_ROUNDS (default 5), WINDROSE_LOADTEST_STREAMS
 // (concurrent slow streams of the RSS phase, default 5000),
-// WINDROSE_LOADTEST_PHASES (default rps,stream,latency,rss,allocs). The
-// server pids are logged first, for attaching a profiler.
+// WINDROSE_LOADTEST_PHASES (default rps,stream,latency,rss,allocs),
+// WINDROSE_LOADTEST_BIN (a windrose binary to run instead of building
+// ./cmd/windrose, to compare two builds), WINDROSE_LOADTEST_LOG=devnull
+// (windrose's access log to /dev/null instead of a file). The server pids
+// are logged first, for attaching a profiler.
 
 import (
 	"context"
@@ -45,8 +48,9 @@ import (
 const (
 	loadConcurrency = 32                    // closed loop, non-stream
 	loadStreams     = 200                   // closed loop, concurrent streams
-	streamChunks    = 64                    // content chunks per stream
-	streamDelay     = 10 * time.Millisecond // between chunks: a paced stream
+	streamChunks    = 64                    // content chunks per fast stream (and words of the non-stream answer)
+	pacedChunks     = 32                    // content chunks per paced stream
+	streamDelay     = 40 * time.Millisecond // between a paced stream's chunks: the servers' core far from saturated
 	loadRoundTime   = 2 * time.Second
 	streamRoundTime = 3 * time.Second
 	latencyRate     = 1000 // req/s, open loop
@@ -62,11 +66,14 @@ func TestOverheadRatio(t *testing.T) {
 	}
 	rounds := envInt(t, "WINDROSE_LOADTEST_ROUNDS", 5)
 	streams := envInt(t, "WINDROSE_LOADTEST_STREAMS", 5000)
-	bin := buildWindrose(t)
+	bin := os.Getenv("WINDROSE_LOADTEST_BIN") // a windrose built elsewhere: before/after runs
+	if bin == "" {
+		bin = buildWindrose(t)
+	}
 	pin := pinning(t)
 
 	fast := startUpstream(t, streamChunks, 0)
-	paced := startUpstream(t, streamChunks, streamDelay)
+	paced := startUpstream(t, pacedChunks, streamDelay)
 	slow := startUpstream(t, slowChunks, slowChunkDelay)
 	fronts := [2]server{startProxy(t, fast.url), startWindrose(t, bin, fast.url)}
 	pacedFronts := [2]server{startProxy(t, paced.url), startWindrose(t, bin, paced.url)}
@@ -139,7 +146,7 @@ func tableHeader(pin string, rounds, streams int) string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("windrose vs bare httputil.ReverseProxy, same upstream, %d interleaved rounds (%s; %d cores, host %s).\n"+
 		"Non-stream: %d clients closed loop; streams: %d concurrent, %d content chunks each %s apart; open loop %d req/s; RSS: %d slow streams held, fresh process per round.\n",
-		rounds, pin, numCPU(), host, loadConcurrency, loadStreams, streamChunks, streamDelay, latencyRate, streams)
+		rounds, pin, numCPU(), host, loadConcurrency, loadStreams, pacedChunks, streamDelay, latencyRate, streams)
 }
 
 // phases returns the phases WINDROSE_LOADTEST_PHASES names (a comma list
@@ -223,7 +230,7 @@ func streamLoop(t *testing.T, c *http.Client, f server, conc int, d time.Duratio
 	}
 	// Every event the upstream sends is a chunk: the role chunk, the
 	// content chunks and the one with the finish reason and usage.
-	chunks := float64(max(len(firsts), 1) * (streamChunks + 2))
+	chunks := float64(max(len(firsts), 1) * (pacedChunks + 2))
 	p := percentiles(firsts)
 	return loadResult{perSec: chunks / elapsed.Seconds(), cpuPer: cpuMicros(ticks) / chunks, p50: msOf(p[0]), p99: msOf(p[1])}
 }

@@ -68,6 +68,10 @@ func startWindrose(t *testing.T, bin, upstreamURL string) server {
 	argv := append(append([]string{}, pinServers...), bin, "serve", "--config", cfgPath)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if os.Getenv("WINDROSE_LOADTEST_LOG") == "devnull" {
+		// To tell the access log's writes apart from the rest in the tail.
+		cmd.Stdout, cmd.Stderr = nil, nil
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
