@@ -38,8 +38,8 @@ lint: ## gofmt, go vet, staticcheck when installed
 bench: ## hot-path benchmarks with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/openaiapi/ ./internal/router/ ./providers/... ./internal/e2e/
 
-loadtest: ## windrose vs a bare httputil.ReverseProxy, same upstream, one run (~90 s, loopback only)
-	WINDROSE_LOADTEST=1 $(GO) test -count=1 -run TestOverheadRatio -v ./internal/e2e/
+loadtest: ## windrose vs a bare httputil.ReverseProxy, each its own pinned process, 5 interleaved rounds (~4 min, loopback only)
+	WINDROSE_LOADTEST=1 $(GO) test -count=1 -timeout 15m -run TestOverheadRatio -v ./internal/e2e/
 
 fuzz: ## a short run of every fuzz target
 	@for pkg in $$($(GO) list ./...); do \

@@ -12,7 +12,6 @@ package e2e
 // overhead_load_test.go measures the ratio, tail latency and RSS in one run.
 
 import (
-	"net/http"
 	"runtime"
 	"testing"
 
@@ -74,7 +73,7 @@ func BenchmarkStreamRelay(b *testing.B) {
 		{"windrose", long.windrose.URL, short.windrose.URL},
 	} {
 		b.Run(fe.name, func(b *testing.B) {
-			base := mallocsPerRequest(b, short.client, fe.short, 200)
+			base := memPerRequest(b, short.client, fe.short, overheadStreamBody, 200).allocs
 			b.ReportAllocs()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
@@ -92,23 +91,4 @@ func BenchmarkStreamRelay(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/relayChunks, "ns/chunk")
 		})
 	}
-}
-
-// mallocsPerRequest is the average number of heap allocations, process
-// wide, of n sequential stream requests to base (after one warm-up).
-func mallocsPerRequest(b *testing.B, c *http.Client, base string, n int) float64 {
-	b.Helper()
-	if _, err := do(c, base, overheadStreamBody); err != nil {
-		b.Fatalf("warm-up request: %v", err)
-	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	before := ms.Mallocs
-	for range n {
-		if _, err := do(c, base, overheadStreamBody); err != nil {
-			b.Fatal(err)
-		}
-	}
-	runtime.ReadMemStats(&ms)
-	return float64(ms.Mallocs-before) / float64(n)
 }

@@ -12,61 +12,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// rssPhase is how long each mode runs against the windrose process.
-const rssPhase = 5 * time.Second
-
-// rssRows builds cmd/windrose, serves a config pointing at upstreamURL as
-// its own process, drives it at latencyRate for rssPhase per mode, and
-// reports its resident memory from /proc: the idle RSS, the highest RSS
-// sampled under load and the kernel's high-water mark (VmHWM).
-func rssRows(t *testing.T, upstreamURL string) []string {
-	t.Helper()
-	if runtime.GOOS != "linux" {
-		return []string{"rss: skipped (needs /proc)"}
-	}
-	bin := buildWindrose(t)
-	base, pid := startWindrose(t, bin, upstreamURL)
-	idle := procStatusKB(t, pid, "VmRSS")
-	c := newLoadClient()
-	defer c.CloseIdleConnections()
-
-	var peak atomic.Int64
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				if kb := procStatusKB(t, pid, "VmRSS"); kb > peak.Load() {
-					peak.Store(kb)
-				}
-			}
-		}
-	}()
-	var rows []string
-	for _, stream := range []bool{false, true} {
-		p := percentiles(openLoop(t, c, base, bodyFor(stream), latencyRate, rssPhase))
-		rows = append(rows, fmt.Sprintf("process   %-9s @%d req/s  windrose p50 %s p99 %s p99.9 %s",
-			map[bool]string{false: "nonstream", true: "stream"}[stream], latencyRate, ms(p[0]), ms(p[1]), ms(p[2])))
-	}
-	close(stop)
-	<-sampled
-	hwm := procStatusKB(t, pid, "VmHWM")
-	rows = append(rows, fmt.Sprintf("process   RSS idle %.1f MB, peak sampled under load %.1f MB, VmHWM %.1f MB",
-		float64(idle)/1024, float64(peak.Load())/1024, float64(hwm)/1024))
-	return rows
-}
 
 // buildWindrose builds ./cmd/windrose into a temporary directory.
 func buildWindrose(t *testing.T) string {
@@ -90,11 +40,12 @@ func buildWindrose(t *testing.T) string {
 	return bin
 }
 
-// startWindrose runs `windrose serve` on a free loopback port and waits
-// until it is ready. Its access log goes to a file in the test's temporary
-// directory, so writing it costs what it costs in production. It is
-// stopped with SIGTERM when the test ends.
-func startWindrose(t *testing.T, bin, upstreamURL string) (string, int) {
+// startWindrose runs `windrose serve` on a free loopback port (on the
+// servers' core when pinned, see pinning) and waits until it is ready. Its
+// access log goes to a file in the test's temporary directory, so writing
+// it costs what it costs in production. It is stopped with SIGTERM by
+// stop, or when the test ends.
+func startWindrose(t *testing.T, bin, upstreamURL string) server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -108,18 +59,25 @@ func startWindrose(t *testing.T, bin, upstreamURL string) (string, int) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logFile, err := os.Create(filepath.Join(dir, "windrose.log"))
+	// Not beside the config: windrose watches the config's directory for
+	// reloads, and every access-log line written there would wake it.
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "windrose.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	argv := append(append([]string{}, pinServers...), bin, "serve", "--config", cfgPath)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if os.Getenv("WINDROSE_LOADTEST_LOG") == "devnull" {
+		// To tell the access log's writes apart from the rest in the tail.
+		cmd.Stdout, cmd.Stderr = nil, nil
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
+	stop := sync.OnceFunc(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
@@ -129,9 +87,10 @@ func startWindrose(t *testing.T, bin, upstreamURL string) (string, int) {
 		}
 		_ = logFile.Close()
 	})
+	t.Cleanup(stop)
 	base := "http://" + addr
 	waitReady(t, base, exited, logFile.Name())
-	return base, cmd.Process.Pid
+	return server{url: base, pid: cmd.Process.Pid, stop: stop}
 }
 
 // waitReady polls /readyz for up to 15 s.
@@ -160,24 +119,31 @@ func waitReady(t *testing.T, base string, exited <-chan struct{}, logPath string
 // procStatusKB reads one "Vm…: N kB" line of /proc/<pid>/status.
 func procStatusKB(t *testing.T, pid int, field string) int64 {
 	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	v, err := readStatusField(fmt.Sprintf("/proc/%d/status", pid), field)
 	if err != nil {
-		t.Errorf("reading %s: %v", field, err)
+		t.Error(err)
 		return 0
+	}
+	kb, err := strconv.ParseInt(strings.TrimSuffix(v, " kB"), 10, 64)
+	if err != nil {
+		t.Errorf("%s: %q: %v", field, v, err)
+	}
+	return kb
+}
+
+// readStatusField returns the value of one "Name: value" line of a
+// /proc/.../status file.
+func readStatusField(path, field string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != field {
-			continue
+		if name, rest, ok := strings.Cut(sc.Text(), ":"); ok && name == field {
+			return strings.TrimSpace(rest), nil
 		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		if err != nil {
-			t.Errorf("%s: %q: %v", field, rest, err)
-		}
-		return kb
 	}
-	t.Errorf("/proc/%d/status has no %s", pid, field)
-	return 0
+	return "", fmt.Errorf("%s has no %s", path, field)
 }

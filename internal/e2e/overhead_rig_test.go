@@ -2,11 +2,11 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"testing"
 	"time"
@@ -29,12 +29,14 @@ import (
 
 // overheadConfig points one Mistral deployment at the fast upstream at
 // upstreamURL, serving on listen (unused in process). The access log stays
-// at info, as in production.
+// at info, as in production; max_in_flight is lifted so the load test's
+// thousands of concurrent streams are served, not shed.
 func overheadConfig(listen, upstreamURL string) string {
 	return `
 server:
   listen: ` + listen + `
   log_level: info
+  max_in_flight: 100000 # the load test holds thousands of streams
 models:
   - name: mistral-medium
     deployments:
@@ -74,18 +76,7 @@ func newRig(tb testing.TB, uo fastupstream.Options) *rig {
 	}
 	proxyTransport := upstream.Default().Transport.(*http.Transport)
 	tb.Cleanup(proxyTransport.CloseIdleConnections)
-	rp := &httputil.ReverseProxy{
-		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
-		Transport: proxyTransport,
-	}
-	// Full duplex keeps net/http from closing the client's request body
-	// when the response starts while the transport's write loop is still
-	// checking that body for EOF: without it, about one long stream in a
-	// few hundred is cut with "invalid Read on closed Body" (Go 1.26).
-	r.proxy = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		_ = http.NewResponseController(w).EnableFullDuplex()
-		rp.ServeHTTP(w, req)
-	}))
+	r.proxy = httptest.NewServer(bareProxy(target, proxyTransport))
 	tb.Cleanup(r.proxy.Close)
 
 	r.gw = buildOverheadGateway(tb, r.upstream.URL)
@@ -136,12 +127,7 @@ func newLoadClient() *http.Client {
 // do sends one chat request to base and drains the answer. It returns the
 // number of body bytes read.
 func do(c *http.Client, base string, body []byte) (int64, error) {
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/chat/completions", bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header["Content-Type"] = []string{"application/json"}
-	resp, err := c.Do(req)
+	resp, err := post(c, base, body)
 	if err != nil {
 		return 0, err
 	}
@@ -153,6 +139,21 @@ func do(c *http.Client, base string, body []byte) (int64, error) {
 		return n, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return n, nil
+}
+
+// post sends one chat request to base; the caller reads and closes the
+// body.
+func post(c *http.Client, base string, body []byte) (*http.Response, error) {
+	return postCtx(context.Background(), c, base, body)
+}
+
+func postCtx(ctx context.Context, c *http.Client, base string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header["Content-Type"] = []string{"application/json"}
+	return c.Do(req)
 }
 
 // bodyFor returns the request body for a stream or non-stream request.

@@ -43,7 +43,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.finish(r, start, &acc) }()
 
 	buf := bufPool.Get().(*bytes.Buffer)
-	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	defer func() { releaseBuf(buf) }()
 	lift := s.bodyDeadline(w)
 	if err := readBody(buf, w, r, s.o.MaxBodyBytes); err != nil {
 		acc.err, acc.status = err, writeError(w, err)
@@ -88,6 +88,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 	}
 	if req.Stream {
+		// The decoded request holds copies of what it needs: the body's
+		// buffer goes back now, not after the stream (minutes, for
+		// thousands of streams at once; issue 15).
+		releaseBuf(buf)
+		buf = nil
 		s.stream(ctx, w, rt, req, rr, &acc)
 		return
 	}
@@ -108,6 +113,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)
 	acc.status = http.StatusOK
+}
+
+// releaseBuf hands a body buffer back to bufPool (nil: already done).
+func releaseBuf(buf *bytes.Buffer) {
+	if buf != nil {
+		buf.Reset()
+		bufPool.Put(buf)
+	}
 }
 
 // readBody reads the request body into buf, enforcing the size limit.

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Options shapes the answers.
@@ -34,6 +35,11 @@ type Options struct {
 	// chunk. Default false: a real provider flushes each chunk, and a
 	// relay's per-chunk cost only shows when chunks arrive one by one.
 	Batch bool
+	// Delay is the pause after each content chunk but the last (the role
+	// chunk and the first content chunk go out at once, so a relay that
+	// waits for content to commit is not held up): a slow stream, so that
+	// many can be in flight at once (memory per stream). Default 0.
+	Delay time.Duration
 }
 
 // Server is the upstream's http.Handler.
@@ -128,12 +134,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, _ := w.(http.Flusher)
-	for _, c := range s.chunks {
+	var pause *time.Timer
+	if s.opts.Delay > 0 {
+		pause = time.NewTimer(s.opts.Delay)
+		defer pause.Stop()
+	}
+	for i, c := range s.chunks {
 		if _, err := w.Write(c); err != nil {
 			return
 		}
 		if f != nil {
 			f.Flush()
+		}
+		if pause != nil && i >= 1 && i < len(s.chunks)-3 {
+			pause.Reset(s.opts.Delay)
+			select {
+			case <-r.Context().Done():
+				return
+			case <-pause.C:
+			}
 		}
 	}
 }

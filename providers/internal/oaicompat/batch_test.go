@@ -8,8 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// segments is a body that returns one segment per Read, like a socket on
-// which the provider's writes arrive one by one.
+// segments is a body that returns at most one segment per Read, like a
+// socket on which the provider's writes arrive one by one (a short read
+// leaves the rest of its segment for the next).
 type segments struct{ parts []string }
 
 func (s *segments) Read(p []byte) (int, error) {
@@ -17,7 +18,9 @@ func (s *segments) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n := copy(p, s.parts[0])
-	s.parts = s.parts[1:]
+	if s.parts[0] = s.parts[0][n:]; s.parts[0] == "" {
+		s.parts = s.parts[1:]
+	}
 	return n, nil
 }
 
@@ -63,5 +66,35 @@ func TestReleasedReaderEnds(t *testing.T) {
 	r.Release() // twice is harmless
 	if data, err := r.Next(); err != io.EOF {
 		t.Errorf("Next after Release = %q, %v; want io.EOF", data, err)
+	}
+}
+
+// TestReaderParksBetweenEvents checks that a reader waiting for its next
+// event holds no read buffer (memory per slow stream, issue 15), keeps it
+// while a read brought more than one event, and loses no byte across a
+// park, even when an event arrives one byte at a time.
+func TestReaderParksBetweenEvents(t *testing.T) {
+	r := NewSSEReader(&segments{parts: []string{"data: 1\n\ndata: 2\n\n", "d", "ata: 3", "\n", "\n", "data: [DONE]\n\n"}}, 0)
+	var got []string
+	var parked []bool // after each event
+	for {
+		data, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		got = append(got, string(data))
+		parked = append(parked, r.br == nil)
+	}
+	if diff := cmp.Diff([]string{"1", "2", "3"}, got); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]bool{false, true, true}, parked); diff != "" {
+		t.Errorf("parked after each event (-want +got):\n%s", diff)
+	}
+	if !r.Done() {
+		t.Error("[DONE] not seen")
 	}
 }

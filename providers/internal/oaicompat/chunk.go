@@ -32,7 +32,7 @@ type ChunkInfo struct {
 
 // ChunkParser turns chat.completion.chunk JSON into a reused
 // llm.StreamEvent. In steady state (text deltas with an unchanged id and
-// model) it allocates nothing: fastjson's parser keeps its buffers, content
+// model) it allocates nothing: fastjson's parsers keep their buffers, content
 // is appended into the event's existing slices, and id/model strings are only
 // rebuilt when their bytes change.
 //
@@ -42,39 +42,34 @@ type ChunkParser struct {
 	// adapter that rewrote the caller's ids maps them back here).
 	MapToolID func(string) string
 
-	p       *fastjson.Parser // from parsers; nil until Parse and after Release
 	id      string
 	model   string
 	created int64
 	usage   llm.Usage
 }
 
-// parsers recycles fastjson parsers across streams: a parser's value cache
-// grows to fit a chunk once, and a stream that took a warm one allocates
-// nothing for it.
+// parsers recycles fastjson parsers: a parser's value cache grows to fit a
+// chunk once and is reused. Parse takes one for each chunk and gives it
+// back before it returns (the events it fills own their bytes), so a
+// stream waiting for its next chunk holds none: with thousands of slow
+// streams, a parser kept per stream was kilobytes each (issue 15), and only
+// as many parsers exist as chunks are parsed at once.
 var parsers fastjson.ParserPool
-
-// Release hands the parser's buffers back for another stream. Values from
-// earlier Parse calls must no longer be used (the events Parse filled own
-// their bytes, except Usage, which points into c). Parse works again after
-// it, with a fresh parser.
-func (c *ChunkParser) Release() {
-	if c.p != nil {
-		parsers.Put(c.p)
-		c.p = nil
-	}
-}
 
 // errNotObject is returned for a chunk that is valid JSON but not an object.
 var errNotObject = errors.New("chunk is not a JSON object")
 
-// Parse resets ev and fills it from one chunk's JSON.
+// Parse resets ev and fills it from one chunk's JSON. The event owns its
+// bytes, except Usage, which points into c.
 func (c *ChunkParser) Parse(data []byte, ev *llm.StreamEvent) (ChunkInfo, error) {
+	p := parsers.Get()
+	defer parsers.Put(p)
+	return c.parse(p, data, ev)
+}
+
+func (c *ChunkParser) parse(p *fastjson.Parser, data []byte, ev *llm.StreamEvent) (ChunkInfo, error) {
 	var info ChunkInfo
-	if c.p == nil {
-		c.p = parsers.Get()
-	}
-	v, err := c.p.ParseBytes(data)
+	v, err := p.ParseBytes(data)
 	if err != nil {
 		return info, fmt.Errorf("malformed chunk: %w", err)
 	}

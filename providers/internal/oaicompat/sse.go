@@ -33,7 +33,8 @@ var doneMarker = []byte("[DONE]")
 // ":" comment lines (OpenRouter's keep-alives), LF or CRLF line ends, and
 // the "[DONE]" terminator.
 type SSEReader struct {
-	br      *bufio.Reader
+	br      *bufio.Reader // from readBufs; nil while parked
+	src     primed        // what br reads: a byte read while parked, then the body
 	maxLine int
 	long    []byte // assembles a line longer than br's buffer
 	data    []byte
@@ -50,14 +51,78 @@ func NewSSEReader(r io.Reader, maxLine int) *SSEReader {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
 	}
-	br := readBufs.Get().(*bufio.Reader)
-	br.Reset(r)
-	return &SSEReader{br: br, maxLine: maxLine}
+	return &SSEReader{src: primed{r: r}, maxLine: maxLine}
 }
 
-// readBufs recycles the read buffers of finished streams: a fresh 16 KiB
-// buffer per stream is garbage the collector must clear at every request.
-var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+// readBufs recycles the read buffers of streams: a fresh buffer per stream
+// is garbage the collector must clear at every request.
+var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+
+// readBufSize is sized for SSE events, which are a few hundred bytes (a
+// tool call's arguments, a kilobyte or two); a longer line is assembled in
+// SSEReader.long. 16 KiB held by every in-flight stream was memory per
+// stream (issue 15).
+const readBufSize = 4 << 10
+
+// A reader parks between events when nothing is buffered: its buffer goes
+// back to readBufs, and the next event's first byte is read into primed
+// before a buffer is taken again. A stream waiting for its provider (most
+// of a slow stream's life) then holds no read buffer; only as many exist
+// as events are being read at once.
+
+// primed reads b first when has is set, then r.
+type primed struct {
+	r   io.Reader
+	b   [1]byte
+	has bool
+}
+
+// unhooked is a reader that runs a hook before each read (Stream's
+// notifyReader) and can also be read without it.
+type unhooked interface{ Unhooked() io.Reader }
+
+func (p *primed) Read(q []byte) (int, error) {
+	if !p.has || len(q) == 0 {
+		return p.r.Read(q)
+	}
+	p.has = false
+	q[0] = p.b[0]
+	// The rest of the event is most likely buffered below already. Reading
+	// it is part of the read that brought the byte: a hook before reads ran
+	// for that one and need not run again.
+	r := p.r
+	if u, ok := r.(unhooked); ok {
+		r = u.Unhooked()
+	}
+	n, err := r.Read(q[1:])
+	return n + 1, err
+}
+
+// park hands the buffer back when it holds nothing unread.
+func (s *SSEReader) park() {
+	if s.br != nil && s.br.Buffered() == 0 {
+		s.br.Reset(nil)
+		readBufs.Put(s.br)
+		s.br = nil
+	}
+}
+
+// unpark waits for the next byte of input and takes a buffer for it.
+func (s *SSEReader) unpark() error {
+	for {
+		n, err := s.src.r.Read(s.src.b[:])
+		if n == 1 {
+			s.src.has = true
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	s.br = readBufs.Get().(*bufio.Reader)
+	s.br.Reset(&s.src)
+	return nil
+}
 
 // Release hands the read buffer back for another reader; Next returns
 // io.EOF from then on. Payloads Next returned must no longer be used.
@@ -114,6 +179,7 @@ func (s *SSEReader) Next() ([]byte, error) {
 				s.done = true
 				return nil, io.EOF
 			}
+			s.park()
 			return s.data, nil
 		}
 		s.field(line)
@@ -150,6 +216,11 @@ func (s *SSEReader) field(line []byte) {
 // readLine returns the next line without its line end. At the end of input
 // it returns the unterminated rest (nil if none) together with io.EOF.
 func (s *SSEReader) readLine() ([]byte, error) {
+	if s.br == nil {
+		if err := s.unpark(); err != nil {
+			return nil, err
+		}
+	}
 	line, err := s.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		s.long = append(s.long[:0], line...)

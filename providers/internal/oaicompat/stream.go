@@ -100,6 +100,9 @@ type notifyReader struct {
 	before func()
 }
 
+// Unhooked returns r itself, for a read that continues the one before.
+func (n *notifyReader) Unhooked() io.Reader { return n.r }
+
 func (n *notifyReader) Read(p []byte) (int, error) {
 	if n.before != nil {
 		n.before()
@@ -155,8 +158,7 @@ func (s *Stream) Next() (*llm.StreamEvent, error) {
 // fail records err as the stream's final result and releases the body.
 func (s *Stream) fail(err error) {
 	s.err = err
-	s.parser.Release() // Next never parses or reads again
-	defer s.sse.Release()
+	defer s.sse.Release() // Next never reads again
 	if err == io.EOF {
 		// Drain what little is left so the connection can be reused.
 		_, _ = io.CopyN(io.Discard, s.body, 4<<10)
