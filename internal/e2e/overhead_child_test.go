@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/windrose-gw/windrose/internal/e2e/fastupstream"
-	"github.com/windrose-gw/windrose/internal/gateway"
+	"github.com/windrose-gw/windrose/internal/upstream"
 )
 
 // Environment of a child process.
@@ -57,7 +57,7 @@ func TestRigChild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h = bareProxy(target, gateway.NewHTTPClient().Transport)
+		h = bareProxy(target, upstream.Default().Transport)
 	default:
 		t.Fatalf("%s=%q: want upstream or proxy", childRoleEnv, role)
 	}
