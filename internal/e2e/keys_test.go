@@ -251,6 +251,7 @@ func TestKeysSharedAcrossReplicas(t *testing.T) {
 		}([]string{a.URL, b.URL}[w%2])
 	}
 	wg.Wait()
+	noStateErrors(t, a, b)
 	// Each answer ($0.0000152) costs more than the whole $0.00001 budget, so at most one
 	// request per worker can start before every replica sees it spent.
 	if ok.Load() < 1 || ok.Load() > workers {
@@ -265,20 +266,20 @@ func TestKeysSharedAcrossReplicas(t *testing.T) {
 			accepted++
 		}
 	}
+	noStateErrors(t, a, b)
 	if accepted != 3 {
 		t.Fatalf("accepted %d requests of team-eu across two replicas, want 3", accepted)
 	}
-	noStateErrors(t, a, b)
 }
 
-// noStateErrors fails the test if a replica missed a Redis round trip: it
-// then counted on its own for a while, and what the test saw is not what
-// the replicas share.
+// noStateErrors stops the test if a replica missed a Redis round trip: it
+// then counted on its own for a while, so the counts the test checks next
+// are not what the replicas share.
 func noStateErrors(t *testing.T, envs ...*Env) {
 	t.Helper()
 	for i, env := range envs {
 		if n := env.Metric(t, "windrose_state_errors_total", nil); n != 0 {
-			t.Errorf("replica %d: %v failed Redis round trips; the limits were not shared meanwhile", i, n)
+			t.Fatalf("replica %d: %v failed Redis round trips; the limits were not shared meanwhile", i, n)
 		}
 	}
 }
