@@ -369,9 +369,20 @@ func TestRedisKilledMidLoad(t *testing.T) {
 					t.Errorf("no request was refused for the outage (%v)", got)
 				}
 			}
-			// Redis is back: limited keys are served from it again.
-			if r := callKey(t, env.URL, "load-secret", "mistral-medium"); r.status != 200 {
-				t.Fatalf("after restart: %d %s", r.status, r.body)
+			// Redis is back: limited keys are served from it again. A round
+			// trip that missed its 50ms on a loaded runner just after the
+			// restart puts the store back on its fallback for another 1s
+			// (the retry interval), so allow a few of those, not one call.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				r := callKey(t, env.URL, "load-secret", "mistral-medium")
+				if r.status == 200 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("after restart: still %d %s after 5s", r.status, r.body)
+				}
+				time.Sleep(100 * time.Millisecond)
 			}
 		})
 	}
