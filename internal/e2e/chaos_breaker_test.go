@@ -57,19 +57,25 @@ func runSteps(t *testing.T, env *Env, clk *chaosClock, steps []chaosStep) {
 
 // TestChaosRetryAfter checks that a 429's Retry-After is honoured: the
 // primary gets no traffic while it asked us to wait, and gets it back after.
+//
+// chaosClock is the wall clock plus the test's advances, so real time
+// spent between steps only ever moves the clock further. A step that must
+// still be inside the wait therefore sits 30s before its end, more than any
+// loaded runner takes between two requests (the client gives up after 10s);
+// the step after the wait is past it however slow the run.
 func TestChaosRetryAfter(t *testing.T) {
 	t.Parallel()
 	clk := &chaosClock{}
 	env := Start(t, chaosPair, chaosGateway(clk, health.BreakerConfig{}, 1))
 	runSteps(t, env, clk, []chaosStep{
-		// The 429 is hidden by the fallback, and parks the primary for 2s.
-		{name: "429 fails over", faults: `{"status":429,"retry_after":2}`, deployment: "fallback", attempts: 2, calls: 1},
+		// The 429 is hidden by the fallback, and parks the primary for 60s.
+		{name: "429 fails over", faults: `{"status":429,"retry_after":60}`, deployment: "fallback", attempts: 2, calls: 1},
 		// During the wait the primary is not even tried: calling it would
 		// only earn another 429 and annoy the provider.
 		{name: "cooldown honoured", stream: true, deployment: "fallback", attempts: 1, calls: 1},
-		{name: "cooldown honoured later", advance: 1500 * time.Millisecond, deployment: "fallback", attempts: 1, calls: 1},
+		{name: "cooldown honoured later", advance: 30 * time.Second, deployment: "fallback", attempts: 1, calls: 1},
 		// Once the wait is over, traffic returns to the tier-0 deployment.
-		{name: "traffic returns", faults: "{}", advance: 600 * time.Millisecond, stream: true,
+		{name: "traffic returns", faults: "{}", advance: 31 * time.Second, stream: true,
 			deployment: "primary", attempts: 1, calls: 2},
 	})
 	chaosMetrics(t, env, map[string]float64{
@@ -83,10 +89,15 @@ func TestChaosRetryAfter(t *testing.T) {
 // TestChaosFlappingPrimary checks that a primary that goes down, up, down
 // and up again is cut off while down and gets its traffic back each time it
 // recovers, with the state gauge following.
+//
+// OpenFor is a minute so that the real time between two steps (which
+// chaosClock adds to the advances) can never end an open period early;
+// each probe step advances a whole OpenFor, so it is due however slow the
+// run.
 func TestChaosFlappingPrimary(t *testing.T) {
 	t.Parallel()
 	clk := &chaosClock{}
-	open := 5 * time.Second
+	open := time.Minute
 	env := Start(t, chaosPair, chaosGateway(clk, health.BreakerConfig{ConsecutiveFailures: 2, OpenFor: open}, 2))
 	down, up := `{"status":503}`, "{}"
 	runSteps(t, env, clk, []chaosStep{

@@ -13,10 +13,12 @@ import (
 )
 
 // chaosDeadlinePair is chaosPair with a short request deadline and generous
-// per-attempt bounds, so the request deadline is what fires.
+// per-attempt bounds, so the request deadline is what fires. The deadline
+// is 2s, not less: the stream-after-commit case needs its first content
+// chunk well before it even on a loaded -race runner.
 const chaosDeadlinePair = `
 server:
-  request_timeout: 300ms
+  request_timeout: 2s
 models:
   - name: chaos
     attempts: 3
@@ -68,12 +70,14 @@ func TestChaosDeadlineIsTimeout(t *testing.T) {
 	}{
 		// A first token slower than the whole request deadline, non-stream:
 		// the base answered 200 with an empty body.
-		{name: "chat", faults: `{"first_token_delay":"3s"}`},
+		{name: "chat", faults: `{"first_token_delay":"30s"}`},
 		// The same on a stream, before anything was sent: a 504, not a 499.
-		{name: "stream before commit", stream: true, faults: `{"first_token_delay":"3s"}`},
+		{name: "stream before commit", stream: true, faults: `{"first_token_delay":"30s"}`},
 		// Chunks flow slowly and the deadline passes mid-answer: an SSE
-		// error event with the timeout, never a clean close.
-		{name: "stream after commit", stream: true, faults: `{"chunk_delay":"120ms"}`, committed: true},
+		// error event with the timeout, never a clean close. The role chunk
+		// comes at once and "You" at 400ms, 1.6s before the deadline; the
+		// whole answer would need at least 2.8s (a slow run only delays it).
+		{name: "stream after commit", stream: true, faults: `{"chunk_delay":"400ms"}`, committed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -82,8 +86,10 @@ func TestChaosDeadlineIsTimeout(t *testing.T) {
 			env.Emu("mistral").SetFaults(t, tc.faults)
 			start := time.Now()
 			r := chaosPost(t, env, chaosCall{stream: tc.stream})
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("answer took %v; the request deadline is 300ms", d)
+			// The upstream would take 30s (2.8s after commit); the answer
+			// must come at the 2s deadline, well before the client's 10s.
+			if d := time.Since(start); d > 8*time.Second {
+				t.Errorf("answer took %v; the request deadline is 2s", d)
 			}
 			status := http.StatusGatewayTimeout
 			if tc.committed {

@@ -33,15 +33,18 @@ const chaosModel = "chaos"
 
 // chaosPair is the workhorse config: a Mistral primary (tier 0) and an
 // OpenRouter fallback (tier 1), so the order of attempts is fixed and every
-// failover is visible. Timeouts are short so faults resolve in tens of
-// milliseconds, yet far above what a healthy loopback emulator needs.
+// failover is visible. Timeouts are short so a stalled fault resolves in
+// under a second, yet leave a healthy loopback emulator (or one with a 30ms
+// fault delay) a wide margin on a loaded 2-core CI runner under -race,
+// where 250ms was seen to be exceeded: a slow healthy answer must never
+// read as a timeout here.
 const chaosPair = `
 models:
   - name: chaos
     attempts: 3
-    attempt_timeout: 300ms
-    first_token_timeout: 250ms
-    stall_timeout: 250ms
+    attempt_timeout: 1s
+    first_token_timeout: 800ms
+    stall_timeout: 800ms
     deployments:
       - name: primary
         provider: mistral

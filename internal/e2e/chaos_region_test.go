@@ -11,14 +11,15 @@ import (
 
 // chaosRegions is one model with an EU deployment (Mistral's API is always
 // in the EU) and a US one, in the same tier: only region rules decide
-// between them.
+// between them. Timeouts as in chaosPair: a stall costs under a second and
+// a healthy answer on a loaded runner never reads as one.
 const chaosRegions = `
 models:
   - name: chaos
     attempts: 3
-    attempt_timeout: 300ms
-    first_token_timeout: 250ms
-    stall_timeout: 250ms
+    attempt_timeout: 1s
+    first_token_timeout: 800ms
+    stall_timeout: 800ms
     deployments:
       - name: eu
         provider: mistral

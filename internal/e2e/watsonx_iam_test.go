@@ -18,20 +18,22 @@ func TestWatsonxTokenExpiry(t *testing.T) {
 	env := Start(t, twoDeployments)
 	emu := env.Emu("watsonx")
 	resp, err := http.Post(emu.URL+"/_emulator/iam", "application/json",
-		strings.NewReader(`{"token_lifetime":"300ms","advertised_lifetime":"1h"}`))
+		strings.NewReader(`{"token_lifetime":"1s","advertised_lifetime":"1h"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// Each token lives 1s: long enough that a slow -race run never sees one
+	// die between its fetch and its use, and each sleep outlives it.
 	for i := 0; i < 3; i++ {
 		if i > 0 {
-			time.Sleep(350 * time.Millisecond) // the last token has died
+			time.Sleep(1100 * time.Millisecond) // the last token has died
 		}
 		out, h := complete(t, env, ask("Say hello"), pin("watsonx")...)
 		if h.Get("X-Windrose-Attempts") != "1" || out.Choices[0].Message.Content == "" {
 			t.Fatalf("call %d: attempts %q, content %q", i, h.Get("X-Windrose-Attempts"), out.Choices[0].Message.Content)
 		}
-		time.Sleep(350 * time.Millisecond)
+		time.Sleep(1100 * time.Millisecond)
 		if got := stream(t, env, ask("Say hello"), pin("watsonx")...); got.err != nil || got.chunks == 0 {
 			t.Fatalf("stream %d: %v after %d chunks", i, got.err, got.chunks)
 		}

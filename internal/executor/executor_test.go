@@ -197,7 +197,9 @@ func TestHedgeFirstContentWins(t *testing.T) {
 }
 
 func TestHedgeBudget(t *testing.T) {
-	r := newRig(t, dep{"slow", 0, []step{{delay: 30 * time.Millisecond, events: []string{"x"}}}}, dep{"fast", 1, []step{ok}})
+	// The slow answer comes 300ms after the hedge is due, so a late timer
+	// on a loaded runner still hedges every request the budget allows.
+	r := newRig(t, dep{"slow", 0, []step{{delay: 300 * time.Millisecond, events: []string{"x"}}}}, dep{"fast", 1, []step{ok}})
 	r.rt.HedgeAfter, r.rt.HedgeBudget = 5*time.Millisecond, 0.5
 	for range 4 {
 		if _, _, err := r.exec.Chat(context.Background(), r.rt, &llm.ChatRequest{}, router.Request{}); err != nil {

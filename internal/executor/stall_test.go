@@ -26,8 +26,10 @@ func (s *slowSink) Event(ev *llm.StreamEvent) error {
 // its breaker must not be blamed.
 func TestStallMeasuresUpstreamOnly(t *testing.T) {
 	r := newRig(t, dep{"a", 0, []step{{events: []string{"one ", "two ", "three"}}}})
-	r.rt.StallTimeout = 20 * time.Millisecond
-	sink := &slowSink{delay: 60 * time.Millisecond}
+	// The fake provider answers at once; 250ms leaves it a wide margin on
+	// a loaded -race runner, and the client is slower still.
+	r.rt.StallTimeout = 250 * time.Millisecond
+	sink := &slowSink{delay: 400 * time.Millisecond}
 	_, _, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, sink)
 	if err != nil || sink.text != "one two three" {
 		t.Fatalf("err %v, text %q: a slow client must not trip the provider's stall timer", err, sink.text)
