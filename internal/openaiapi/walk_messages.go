@@ -1,14 +1,10 @@
 package openaiapi
 
 import (
+	"github.com/valyala/fastjson"
+
 	"github.com/windrose-gw/windrose/internal/llm"
 )
-
-// messages reads the messages array. An empty array returns a non-nil empty
-// slice so the caller can tell it from an absent field.
-func (d *decoder) messages() ([]llm.Message, error) {
-	return arrayOf(d, make([]llm.Message, 0, 4), d.message)
-}
 
 // messageFields are members checked once the whole message is read.
 type messageFields struct {
@@ -18,29 +14,29 @@ type messageFields struct {
 }
 
 // message reads one message object.
-func (d *decoder) message(m *llm.Message) error {
-	if d.ws() != '{' {
-		return typeError("an object", d.kind())
+func (w *walker) message(m *llm.Message, v *fastjson.Value) error {
+	if v.Type() != fastjson.TypeObject {
+		return typeError("an object", kind(v))
 	}
 	var mf messageFields
-	err := d.object(func(key string) (err error) {
-		switch key {
+	err := w.members(v, "", func(key []byte, v *fastjson.Value) (err error) {
+		switch string(key) {
 		case "role":
-			mf.role, err = d.string()
+			mf.role, err = w.optString(v)
 		case "content":
-			mf.hasContent, err = d.content(m)
+			mf.hasContent, err = w.content(m, v)
 		case "name":
-			m.Name, err = d.string()
+			m.Name, err = w.optString(v)
 		case "tool_calls":
-			m.ToolCalls, err = d.toolCalls()
+			m.ToolCalls, err = arrayOf(v, w.toolCall)
 		case "tool_call_id":
-			mf.toolCallID, err = d.string()
+			mf.toolCallID, err = w.optString(v)
 		default:
 			// refusal, audio, function_call and future members are not
 			// modelled; dropping them is what every adapter would do.
-			_, _, err = d.skip(0)
+			err = w.skip(key)
 		}
-		return at(err, key)
+		return err
 	})
 	if err != nil {
 		return err
@@ -77,54 +73,48 @@ func (mf *messageFields) check(m *llm.Message) error {
 }
 
 // content reads string or array content; a null leaves both unset.
-func (d *decoder) content(m *llm.Message) (bool, error) {
+func (w *walker) content(m *llm.Message, v *fastjson.Value) (bool, error) {
 	m.Content, m.Parts = "", nil
-	switch d.ws() {
-	case '"':
-		s, err := d.str()
+	switch v.Type() {
+	case fastjson.TypeString:
+		s, err := w.text(v)
 		m.Content = s
 		return true, err
-	case '[':
-		parts, err := d.parts()
+	case fastjson.TypeArray:
+		parts, err := arrayOf(v, w.part)
 		if err == nil && len(parts) == 0 {
 			return false, invalid("", "empty array; expected at least one content part")
 		}
 		m.Parts = parts
 		return true, err
-	}
-	if d.null() {
+	case fastjson.TypeNull:
 		return false, nil
 	}
-	return false, typeError("a string or an array of content parts", d.kind())
-}
-
-// parts reads array-form content.
-func (d *decoder) parts() ([]llm.Part, error) {
-	return elems(d, []llm.Part(nil), d.part)
+	return false, typeError("a string or an array of content parts", kind(v))
 }
 
 // part reads one content part. Only the members of its own type are kept,
 // so a re-encoded part says exactly what it said.
-func (d *decoder) part(p *llm.Part) error {
-	if d.ws() != '{' {
-		return typeError("an object", d.kind())
+func (w *walker) part(p *llm.Part, v *fastjson.Value) error {
+	if v.Type() != fastjson.TypeObject {
+		return typeError("an object", kind(v))
 	}
 	var typ string
 	var hasText, hasImage bool
-	err := d.object(func(key string) (err error) {
-		switch key {
+	err := w.members(v, "", func(key []byte, v *fastjson.Value) (err error) {
+		switch string(key) {
 		case "type":
-			typ, err = d.string()
+			typ, err = w.optString(v)
 		case "text":
-			hasText = d.ws() != 'n'
-			p.Text, err = d.string()
+			hasText = v.Type() != fastjson.TypeNull
+			p.Text, err = w.optString(v)
 		case "image_url":
-			hasImage = d.ws() != 'n'
-			err = d.imageURL(p)
+			hasImage = v.Type() != fastjson.TypeNull
+			err = w.imageURL(p, v)
 		default:
-			_, _, err = d.skip(0)
+			err = w.skip(key)
 		}
-		return at(err, key)
+		return err
 	})
 	if err != nil {
 		return err
@@ -150,24 +140,21 @@ func (d *decoder) part(p *llm.Part) error {
 }
 
 // imageURL reads {"url","detail"}.
-func (d *decoder) imageURL(p *llm.Part) error {
-	if d.null() {
+func (w *walker) imageURL(p *llm.Part, v *fastjson.Value) error {
+	if v.Type() == fastjson.TypeNull {
 		return nil
 	}
-	if d.ws() != '{' {
-		return typeError("an object", d.kind())
-	}
 	p.ImageURL, p.Detail = "", ""
-	err := d.object(func(key string) (err error) {
-		switch key {
+	err := w.members(v, "an object", func(key []byte, v *fastjson.Value) (err error) {
+		switch string(key) {
 		case "url":
-			p.ImageURL, err = d.string()
+			p.ImageURL, err = w.optString(v)
 		case "detail":
-			p.Detail, err = d.string()
+			p.Detail, err = w.optString(v)
 		default:
-			_, _, err = d.skip(0)
+			err = w.skip(key)
 		}
-		return at(err, key)
+		return err
 	})
 	switch {
 	case err != nil:
@@ -175,31 +162,5 @@ func (d *decoder) imageURL(p *llm.Part) error {
 	case p.ImageURL == "":
 		return missing("url")
 	}
-	switch p.Detail {
-	case "", "auto", "low", "high":
-		return nil
-	}
-	return invalid("detail", "unsupported detail '%s'; expected 'auto', 'low' or 'high'", p.Detail)
-}
-
-// arrayOf reads an optional array (null reads as nil), decoding each
-// element with elem and prefixing its errors with the element's index.
-func arrayOf[T any](d *decoder, out []T, elem func(*T) error) ([]T, error) {
-	if d.null() {
-		return nil, nil
-	}
-	if d.ws() != '[' {
-		return nil, typeError("an array", d.kind())
-	}
-	return elems(d, out, elem)
-}
-
-// elems reads the array at the cursor into out, element by element.
-func elems[T any](d *decoder, out []T, elem func(*T) error) ([]T, error) {
-	err := d.array(func(i int) error {
-		var zero T
-		out = append(out, zero)
-		return atIndex(elem(&out[len(out)-1]), i)
-	})
-	return out, err
+	return at(Detail(p.Detail), "detail")
 }
