@@ -106,7 +106,7 @@ func (r *Reader) Done(err error) error {
 // ArrayOf reads an optional array (null reads as nil) with elem, prefixing
 // each element's errors with its index.
 func ArrayOf[T any](r *Reader, out []T, elem func(*T) error) ([]T, error) {
-	return scanArrayOf(&r.d, out, elem)
+	return arrayOf(&r.d, out, elem)
 }
 
 // TypeError is a field of the wrong JSON type.

@@ -1,9 +1,6 @@
 package openaiapi
 
-import (
-	"encoding/json"
-	"strconv"
-)
+import "strconv"
 
 // Typed readers for one value each. A JSON null reads as the zero value (or
 // nil for optional fields): clients that serialise unset fields as null mean
@@ -104,6 +101,33 @@ func (d *decoder) optInt(lo int) (*int, error) {
 	return &n, nil
 }
 
+// stop reads stop: one string or an array of strings.
+func (d *decoder) stop() ([]string, error) {
+	switch d.ws() {
+	case '"':
+		s, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		return []string{s}, nil
+	case '[':
+		var out []string
+		err := d.array(func(i int) error {
+			if d.ws() != '"' {
+				return atIndex(typeError("a string", d.kind()), i)
+			}
+			s, err := d.str()
+			out = append(out, s)
+			return err
+		})
+		return out, err
+	}
+	if d.null() {
+		return nil, nil
+	}
+	return nil, typeError("a string or an array of strings", d.kind())
+}
+
 // metadata reads a map of strings.
 func (d *decoder) metadata() (map[string]string, error) {
 	if d.null() {
@@ -127,35 +151,23 @@ func (d *decoder) metadata() (map[string]string, error) {
 	return m, err
 }
 
-// optObject reads an optional object verbatim (a JSON Schema).
-func (d *decoder) optObject() (json.RawMessage, error) {
+// streamOptions reads stream_options and returns include_usage.
+func (d *decoder) streamOptions() (bool, error) {
 	if d.null() {
-		return nil, nil
+		return false, nil
 	}
 	if d.ws() != '{' {
-		return nil, typeError("an object", d.kind())
+		return false, typeError("an object", d.kind())
 	}
-	return d.rawValue()
-}
-
-// scanArrayOf reads an optional array (null reads as nil), decoding each
-// element with elem and prefixing its errors with the element's index.
-func scanArrayOf[T any](d *decoder, out []T, elem func(*T) error) ([]T, error) {
-	if d.null() {
-		return nil, nil
-	}
-	if d.ws() != '[' {
-		return nil, typeError("an array", d.kind())
-	}
-	return scanElems(d, out, elem)
-}
-
-// scanElems reads the array at the cursor into out, element by element.
-func scanElems[T any](d *decoder, out []T, elem func(*T) error) ([]T, error) {
-	err := d.array(func(i int) error {
-		var zero T
-		out = append(out, zero)
-		return atIndex(elem(&out[len(out)-1]), i)
+	var include bool
+	err := d.object(func(key string) error {
+		if key != "include_usage" {
+			_, _, err := d.skip(0)
+			return err
+		}
+		var err error
+		include, err = d.flag()
+		return at(err, key)
 	})
-	return out, err
+	return include, err
 }

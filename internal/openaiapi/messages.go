@@ -1,10 +1,14 @@
 package openaiapi
 
 import (
-	"github.com/valyala/fastjson"
-
 	"github.com/windrose-gw/windrose/internal/llm"
 )
+
+// messages reads the messages array. An empty array returns a non-nil empty
+// slice so the caller can tell it from an absent field.
+func (d *decoder) messages() ([]llm.Message, error) {
+	return arrayOf(d, make([]llm.Message, 0, 4), d.message)
+}
 
 // messageFields are members checked once the whole message is read.
 type messageFields struct {
@@ -14,29 +18,29 @@ type messageFields struct {
 }
 
 // message reads one message object.
-func (w *walker) message(m *llm.Message, v *fastjson.Value) error {
-	if v.Type() != fastjson.TypeObject {
-		return typeError("an object", kind(v))
+func (d *decoder) message(m *llm.Message) error {
+	if d.ws() != '{' {
+		return typeError("an object", d.kind())
 	}
 	var mf messageFields
-	err := w.members(v, "", func(key []byte, v *fastjson.Value) (err error) {
-		switch string(key) {
+	err := d.object(func(key string) (err error) {
+		switch key {
 		case "role":
-			mf.role, err = w.optString(v)
+			mf.role, err = d.string()
 		case "content":
-			mf.hasContent, err = w.content(m, v)
+			mf.hasContent, err = d.content(m)
 		case "name":
-			m.Name, err = w.optString(v)
+			m.Name, err = d.string()
 		case "tool_calls":
-			m.ToolCalls, err = arrayOf(v, w.toolCall)
+			m.ToolCalls, err = d.toolCalls()
 		case "tool_call_id":
-			mf.toolCallID, err = w.optString(v)
+			mf.toolCallID, err = d.string()
 		default:
 			// refusal, audio, function_call and future members are not
 			// modelled; dropping them is what every adapter would do.
-			err = w.skip(key)
+			_, _, err = d.skip(0)
 		}
-		return err
+		return at(err, key)
 	})
 	if err != nil {
 		return err
@@ -73,48 +77,54 @@ func (mf *messageFields) check(m *llm.Message) error {
 }
 
 // content reads string or array content; a null leaves both unset.
-func (w *walker) content(m *llm.Message, v *fastjson.Value) (bool, error) {
+func (d *decoder) content(m *llm.Message) (bool, error) {
 	m.Content, m.Parts = "", nil
-	switch v.Type() {
-	case fastjson.TypeString:
-		s, err := w.text(v)
+	switch d.ws() {
+	case '"':
+		s, err := d.str()
 		m.Content = s
 		return true, err
-	case fastjson.TypeArray:
-		parts, err := arrayOf(v, w.part)
+	case '[':
+		parts, err := d.parts()
 		if err == nil && len(parts) == 0 {
 			return false, invalid("", "empty array; expected at least one content part")
 		}
 		m.Parts = parts
 		return true, err
-	case fastjson.TypeNull:
+	}
+	if d.null() {
 		return false, nil
 	}
-	return false, typeError("a string or an array of content parts", kind(v))
+	return false, typeError("a string or an array of content parts", d.kind())
+}
+
+// parts reads array-form content.
+func (d *decoder) parts() ([]llm.Part, error) {
+	return elems(d, []llm.Part(nil), d.part)
 }
 
 // part reads one content part. Only the members of its own type are kept,
 // so a re-encoded part says exactly what it said.
-func (w *walker) part(p *llm.Part, v *fastjson.Value) error {
-	if v.Type() != fastjson.TypeObject {
-		return typeError("an object", kind(v))
+func (d *decoder) part(p *llm.Part) error {
+	if d.ws() != '{' {
+		return typeError("an object", d.kind())
 	}
 	var typ string
 	var hasText, hasImage bool
-	err := w.members(v, "", func(key []byte, v *fastjson.Value) (err error) {
-		switch string(key) {
+	err := d.object(func(key string) (err error) {
+		switch key {
 		case "type":
-			typ, err = w.optString(v)
+			typ, err = d.string()
 		case "text":
-			hasText = v.Type() != fastjson.TypeNull
-			p.Text, err = w.optString(v)
+			hasText = d.ws() != 'n'
+			p.Text, err = d.string()
 		case "image_url":
-			hasImage = v.Type() != fastjson.TypeNull
-			err = w.imageURL(p, v)
+			hasImage = d.ws() != 'n'
+			err = d.imageURL(p)
 		default:
-			err = w.skip(key)
+			_, _, err = d.skip(0)
 		}
-		return err
+		return at(err, key)
 	})
 	if err != nil {
 		return err
@@ -140,21 +150,24 @@ func (w *walker) part(p *llm.Part, v *fastjson.Value) error {
 }
 
 // imageURL reads {"url","detail"}.
-func (w *walker) imageURL(p *llm.Part, v *fastjson.Value) error {
-	if v.Type() == fastjson.TypeNull {
+func (d *decoder) imageURL(p *llm.Part) error {
+	if d.null() {
 		return nil
 	}
+	if d.ws() != '{' {
+		return typeError("an object", d.kind())
+	}
 	p.ImageURL, p.Detail = "", ""
-	err := w.members(v, "an object", func(key []byte, v *fastjson.Value) (err error) {
-		switch string(key) {
+	err := d.object(func(key string) (err error) {
+		switch key {
 		case "url":
-			p.ImageURL, err = w.optString(v)
+			p.ImageURL, err = d.string()
 		case "detail":
-			p.Detail, err = w.optString(v)
+			p.Detail, err = d.string()
 		default:
-			err = w.skip(key)
+			_, _, err = d.skip(0)
 		}
-		return err
+		return at(err, key)
 	})
 	switch {
 	case err != nil:
@@ -162,5 +175,31 @@ func (w *walker) imageURL(p *llm.Part, v *fastjson.Value) error {
 	case p.ImageURL == "":
 		return missing("url")
 	}
-	return at(Detail(p.Detail), "detail")
+	switch p.Detail {
+	case "", "auto", "low", "high":
+		return nil
+	}
+	return invalid("detail", "unsupported detail '%s'; expected 'auto', 'low' or 'high'", p.Detail)
+}
+
+// arrayOf reads an optional array (null reads as nil), decoding each
+// element with elem and prefixing its errors with the element's index.
+func arrayOf[T any](d *decoder, out []T, elem func(*T) error) ([]T, error) {
+	if d.null() {
+		return nil, nil
+	}
+	if d.ws() != '[' {
+		return nil, typeError("an array", d.kind())
+	}
+	return elems(d, out, elem)
+}
+
+// elems reads the array at the cursor into out, element by element.
+func elems[T any](d *decoder, out []T, elem func(*T) error) ([]T, error) {
+	err := d.array(func(i int) error {
+		var zero T
+		out = append(out, zero)
+		return atIndex(elem(&out[len(out)-1]), i)
+	})
+	return out, err
 }
