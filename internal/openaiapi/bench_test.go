@@ -32,6 +32,19 @@ func BenchmarkDecodeRequest(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeOwned is DecodeRequest without the copy of the body, as
+// the server decodes.
+func BenchmarkDecodeOwned(b *testing.B) {
+	body := []byte(benchRequest)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeOwned(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkDecodeAlternatives measures the techniques that were weighed
 // against the hand-written scanner, on the same body. Both only parse: the
 // real cost would add the conversion into llm types (and, for fastjson, a
