@@ -13,6 +13,7 @@ package e2e
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/windrose-gw/windrose/internal/e2e/fastupstream"
@@ -30,6 +31,25 @@ func BenchmarkOverhead(b *testing.B) {
 				benchParallel(b, r, fe.url, bodyFor(mode.stream))
 			})
 		}
+	}
+}
+
+// largePrompt is the size of the user turn in BenchmarkOverheadLargeBody:
+// big enough that every copy of the body windrose makes shows in B/op.
+const largePrompt = 64 << 10
+
+// largeBody is a non-streamed request with a largePrompt-byte user turn.
+var largeBody = []byte(`{"model":"mistral-medium","messages":[{"role":"system","content":"You are terse."},` +
+	`{"role":"user","content":"` + strings.Repeat("lorem ipsum ", largePrompt/12) + `"}],"max_tokens":64}`)
+
+// BenchmarkOverheadLargeBody measures one request with a 64 KB prompt
+// through each front end. The difference in B/op between proxy and
+// windrose is what windrose allocates per request: a copy of the body
+// costs about 64 KB of it (issue 11: one copy of the body per request).
+func BenchmarkOverheadLargeBody(b *testing.B) {
+	r := newRig(b, fastupstream.Options{})
+	for _, fe := range []struct{ name, url string }{{"proxy", r.proxy.URL}, {"windrose", r.windrose.URL}} {
+		b.Run(fe.name, func(b *testing.B) { benchParallel(b, r, fe.url, largeBody) })
 	}
 }
 

@@ -11,6 +11,8 @@ package openaiapi
 
 import (
 	"encoding/json"
+	"strings"
+	"unsafe"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
@@ -31,7 +33,28 @@ type decoder struct {
 // has no Param and takes precedence over any field error. The returned
 // request does not alias body.
 func DecodeRequest(body []byte) (*llm.ChatRequest, error) {
-	d := decoder{newScanner(body)}
+	return decode(body, newScanner(body))
+}
+
+// DecodeOwned is DecodeRequest without the copy: the strings and raw values
+// of the returned request alias body (except the model name and user, which
+// may outlive the request as map keys and labels and are cloned, so they do
+// not pin the body). The caller hands body over: it must never change or
+// reuse it, so a pooled buffer will not do; the garbage collector then
+// keeps body alive exactly as long as something still refers to the
+// request, however long a hedged or abandoned attempt holds it.
+func DecodeOwned(body []byte) (*llm.ChatRequest, error) {
+	s := scanner{src: unsafe.String(unsafe.SliceData(body), len(body)), body: body, owned: true}
+	req, err := decode(body, s)
+	if err != nil {
+		return nil, err
+	}
+	req.Model, req.User = strings.Clone(req.Model), strings.Clone(req.User)
+	return req, nil
+}
+
+func decode(body []byte, s scanner) (*llm.ChatRequest, error) {
+	d := decoder{s}
 	req, err := d.request()
 	if err == nil {
 		return req, nil

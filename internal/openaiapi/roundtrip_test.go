@@ -1,6 +1,7 @@
 package openaiapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -88,6 +89,12 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`[{"a":"\u00"}]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkRoundTrip(t, body) // a panic fails the fuzz run by itself
+		// The server's aliasing decode must say exactly the same.
+		want, wantErr := DecodeRequest(body)
+		got, gotErr := DecodeOwned(bytes.Clone(body))
+		if diff := cmp.Diff(want, got); diff != "" || (wantErr == nil) != (gotErr == nil) {
+			t.Fatalf("DecodeOwned differs from DecodeRequest (-want +got):\n%s\nerrors %v, %v", diff, wantErr, gotErr)
+		}
 	})
 }
 

@@ -27,13 +27,17 @@ func (e *syntaxError) Error() string { return fmt.Sprintf("%s at offset %d", e.m
 // scanner is a strict, single-pass JSON reader over one request body.
 //
 // Strings without escapes or invalid UTF-8 are returned as substrings of src
-// (one string copy of the whole body), so decoding a typical request makes
+// (one string copy of the whole body, or the body itself for DecodeOwned),
+// so decoding a typical request makes
 // only a handful of allocations. Raw values (tool schemas, Extra) are copied
 // one by one so no consumer can change another's bytes.
 type scanner struct {
 	src  string
 	body []byte // the same bytes as src, read for eight-byte loads
 	pos  int
+	// owned: src aliases body, which the request owns (DecodeOwned), so raw
+	// values may alias it too instead of being copied.
+	owned bool
 }
 
 func newScanner(body []byte) scanner {
@@ -429,6 +433,10 @@ func (s *scanner) rawValue() ([]byte, error) {
 	start, end, err := s.skip(0)
 	if err != nil {
 		return nil, err
+	}
+	if s.owned {
+		// Capped, so an append by a consumer cannot write over the body.
+		return s.body[start:end:end], nil
 	}
 	return []byte(s.src[start:end]), nil
 }

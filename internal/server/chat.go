@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,22 +40,24 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	acc := access{model: "unknown"}
 	defer func() { s.finish(r, start, &acc) }()
 
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer func() { releaseBuf(buf) }()
 	lift := s.bodyDeadline(w)
-	if err := readBody(buf, w, r, s.o.MaxBodyBytes); err != nil {
+	body, err := readOwned(w, r, s.o.MaxBodyBytes)
+	if err != nil {
 		acc.err, acc.status = err, writeError(w, err)
 		return
 	}
 	lift()
-	acc.bodySize = buf.Len()
-	req, err := openaiapi.DecodeRequest(buf.Bytes())
+	acc.bodySize = len(body)
+	// The request's strings alias body, the one copy of it this request
+	// holds: re-encoding for retries, failover, hedges and resumes reads
+	// them from there for as long as any attempt needs them.
+	req, err := openaiapi.DecodeOwned(body)
 	if err != nil {
 		acc.err, acc.status = err, writeError(w, err)
 		return
 	}
 	if s.o.LogBodies {
-		s.o.Logger.Debug("request body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", buf.Bytes()))
+		s.o.Logger.Debug("request body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", body))
 	}
 	acc.stream = req.Stream
 	rt, ok := s.snapOf(r.Context()).Catalog.Lookup(req.Model)
@@ -88,11 +88,6 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 	}
 	if req.Stream {
-		// The decoded request holds copies of what it needs: the body's
-		// buffer goes back now, not after the stream (minutes, for
-		// thousands of streams at once; issue 15).
-		releaseBuf(buf)
-		buf = nil
 		s.stream(ctx, w, rt, req, rr, &acc)
 		return
 	}
@@ -106,6 +101,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	acc.usage = resp.Usage
 	setRouteHeaders(w.Header(), res.Target, res.Attempts)
 	w.Header().Set("Content-Type", "application/json")
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	out := openaiapi.AppendResponse(buf.Bytes()[:0], resp)
 	if s.o.LogBodies {
 		s.o.Logger.Debug("response body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", out))
@@ -113,39 +110,6 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)
 	acc.status = http.StatusOK
-}
-
-// releaseBuf hands a body buffer back to bufPool (nil: already done).
-func releaseBuf(buf *bytes.Buffer) {
-	if buf != nil {
-		buf.Reset()
-		bufPool.Put(buf)
-	}
-}
-
-// readBody reads the request body into buf, enforcing the size limit.
-func readBody(buf *bytes.Buffer, w http.ResponseWriter, r *http.Request, limit int64) error {
-	if limit > 0 && r.ContentLength > limit {
-		return tooLarge(limit)
-	}
-	body := r.Body
-	if limit > 0 {
-		body = http.MaxBytesReader(w, r.Body, limit)
-	}
-	if _, err := buf.ReadFrom(body); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return tooLarge(limit)
-		}
-		if isTimeout(err) {
-			return bodyTimeout(err)
-		}
-		if errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return gwerr.Wrap(gwerr.Canceled, err, "the client went away")
-		}
-		return gwerr.Wrap(gwerr.InvalidRequest, err, "could not read the request body")
-	}
-	return nil
 }
 
 func tooLarge(limit int64) error {
