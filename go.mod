@@ -74,7 +74,6 @@ require (
 
 require (
 	github.com/fsnotify/fsnotify v1.9.0
-	github.com/go-json-experiment/json v1.27.2
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0

@@ -44,8 +44,7 @@ func DecodeRequest(body []byte) (*llm.ChatRequest, error) {
 // keeps body alive exactly as long as something still refers to the
 // request, however long a hedged or abandoned attempt holds it.
 func DecodeOwned(body []byte) (*llm.ChatRequest, error) {
-	s := scannerOver(unsafe.String(unsafe.SliceData(body), len(body)), body)
-	s.owned = true
+	s := scanner{src: unsafe.String(unsafe.SliceData(body), len(body)), body: body, owned: true}
 	req, err := decode(body, s)
 	if err != nil {
 		return nil, err
@@ -57,18 +56,29 @@ func DecodeOwned(body []byte) (*llm.ChatRequest, error) {
 func decode(body []byte, s scanner) (*llm.ChatRequest, error) {
 	d := decoder{s}
 	req, err := d.request()
-	d.release()
 	if err == nil {
 		return req, nil
 	}
 	if _, ok := err.(*fieldError); ok {
 		// A field error found early must not hide a broken body: report
 		// what a strict parser would have said first.
-		if verr := validate(body, "unexpected data after the JSON value"); verr != nil {
+		v := scanner{src: d.src, body: body}
+		if verr := v.document(); verr != nil {
 			err = verr
 		}
 	}
 	return nil, toGwerr(err)
+}
+
+// document validates that src is exactly one JSON value.
+func (s *scanner) document() error {
+	if _, _, err := s.skip(0); err != nil {
+		return err
+	}
+	if s.ws() != 0 {
+		return s.fail("unexpected data after the JSON value")
+	}
+	return nil
 }
 
 // request decodes the top-level object.
@@ -78,7 +88,7 @@ func (d *decoder) request() (*llm.ChatRequest, error) {
 		return nil, &gwerr.Error{Kind: gwerr.InvalidRequest, Message: "the request body is empty"}
 	case '{':
 	default:
-		if err := validate(d.body, "unexpected data after the JSON value"); err != nil {
+		if err := d.document(); err != nil {
 			return nil, err
 		}
 		return nil, &gwerr.Error{Kind: gwerr.InvalidRequest, Message: "the request body must be a JSON object"}

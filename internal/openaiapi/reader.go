@@ -74,10 +74,10 @@ func Detail(detail string) error {
 }
 
 // Mark returns the cursor's position, for Rewind.
-func (r *Reader) Mark() int { return r.d.next() }
+func (r *Reader) Mark() int { return r.d.pos }
 
 // Rewind moves the cursor back to a position Mark returned.
-func (r *Reader) Rewind(pos int) { r.d.rewind(pos) }
+func (r *Reader) Rewind(pos int) { r.d.pos = pos }
 
 // End reports an error unless only whitespace is left.
 func (r *Reader) End() error {
@@ -95,7 +95,8 @@ func (r *Reader) Done(err error) error {
 		return nil
 	}
 	if _, ok := err.(*fieldError); ok {
-		if verr := validate(r.body, "unexpected data after the JSON value"); verr != nil {
+		v := scanner{src: r.d.src, body: r.body}
+		if verr := v.document(); verr != nil {
 			err = verr
 		}
 	}

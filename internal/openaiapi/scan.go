@@ -1,22 +1,18 @@
 package openaiapi
 
 import (
-	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
-	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
-	"unsafe"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
-// maxDepth bounds nesting; jsontext itself stops at 10000 without
-// recursion, and the error pass below reports anything deeper than this.
+// maxDepth bounds nesting inside skipped values (tool schemas, Extra) so a
+// hostile body cannot exhaust the stack.
 const maxDepth = 1000
 
 // syntaxError is a JSON grammar violation at a byte offset. DecodeRequest
@@ -28,95 +24,41 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return fmt.Sprintf("%s at offset %d", e.msg, e.off) }
 
-// The decoder must take what encoding/json took: later duplicates win and
-// invalid UTF-8 reads as U+FFFD.
-func jsonOptions() []jsontext.Options {
-	return []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
-}
-
-// tokenizer is a jsontext.Decoder reading straight from the body (a
-// bytes.Buffer is read in place, so every Value aliases body).
-type tokenizer struct {
-	dec jsontext.Decoder
-	buf bytes.Buffer
-}
-
-var tokenizers = sync.Pool{New: func() any { return new(tokenizer) }}
-
-func (t *tokenizer) reset(body []byte) {
-	t.buf = *bytes.NewBuffer(body)
-	t.dec.Reset(&t.buf, jsonOptions()...)
-}
-
-// scanner walks one request body with jsontext, keeping the offsets that
-// let strings without escapes be substrings of src (one string copy of the
-// whole body, or the body itself for DecodeOwned).
+// scanner is a strict, single-pass JSON reader over one request body.
+//
+// Strings without escapes or invalid UTF-8 are returned as substrings of src
+// (one string copy of the whole body, or the body itself for DecodeOwned),
+// so decoding a typical request makes
+// only a handful of allocations. Raw values (tool schemas, Extra) are copied
+// one by one so no consumer can change another's bytes.
 type scanner struct {
-	src   string
-	body  []byte
-	owned bool // src aliases body, so raw values may alias it too
-	t     *tokenizer
-	base  int // offset of the tokenizer's input in body (after a Rewind)
-	last  int // start of the last value read
-	pos   int // end of the last value read
+	src  string
+	body []byte // the same bytes as src, read for eight-byte loads
+	pos  int
+	// owned: src aliases body, which the request owns (DecodeOwned), so raw
+	// values may alias it too instead of being copied.
+	owned bool
 }
 
 func newScanner(body []byte) scanner {
-	return scannerOver(string(body), body)
-}
-
-func scannerOver(src string, body []byte) scanner {
-	t := tokenizers.Get().(*tokenizer)
-	t.reset(body)
-	return scanner{src: src, body: body, t: t}
-}
-
-// release hands the tokenizer back; the scanner must not be used after.
-func (s *scanner) release() {
-	s.t.reset(nil)
-	tokenizers.Put(s.t)
-	s.t = nil
-}
-
-func (s *scanner) at() int { return s.base + int(s.t.dec.InputOffset()) }
-
-// next is the offset of the next value: past whitespace and a ',' or ':'.
-func (s *scanner) next() int {
-	i := skipWS(s.body, s.at())
-	if i < len(s.body) && (s.body[i] == ',' || s.body[i] == ':') {
-		i = skipWS(s.body, i+1)
-	}
-	return i
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// rewind restarts reading at off, the start of a value.
-func (s *scanner) rewind(off int) {
-	s.t.reset(s.body[off:])
-	s.base = off
+	return scanner{src: string(body), body: body}
 }
 
 func (s *scanner) fail(msg string) error {
-	return &syntaxError{msg: msg, off: skipWS(s.body, s.at())}
+	return &syntaxError{msg: msg, off: s.pos}
 }
 
-// ws returns the kind of the next value ('0' for a number, '}' or ']' at
-// the end of a container), 0 at the end of the input and '?' when what
-// follows is not JSON.
+// ws skips JSON whitespace and returns the next byte, or 0 at the end.
 func (s *scanner) ws() byte {
-	if k := s.t.dec.PeekKind(); k != 0 {
-		return byte(k)
+	for s.pos < len(s.src) {
+		switch c := s.src[s.pos]; c {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return c
+		}
 	}
-	if skipWS(s.body, s.at()) == len(s.body) {
-		return 0
-	}
-	return '?'
+	return 0
 }
 
 // kind names the JSON type of the next value, for type-error messages.
@@ -136,110 +78,293 @@ func (s *scanner) kind() string {
 	return "a number"
 }
 
-// value reads the next value whole and records where it starts.
-func (s *scanner) value() (jsontext.Value, error) {
-	v, err := s.t.dec.ReadValue()
-	if err != nil {
-		return nil, s.syntax(err)
-	}
-	s.pos = s.at()
-	s.last = s.pos - len(v)
-	return v, nil
-}
-
 // null consumes a JSON null if one is next.
 func (s *scanner) null() bool {
-	if s.ws() != 'n' {
-		return false
+	if s.ws() == 'n' && strings.HasPrefix(s.src[s.pos:], "null") {
+		s.pos += 4
+		return true
 	}
-	_, err := s.value()
-	return err == nil
+	return false
 }
 
 // boolean reads true or false; ok is false when the next value is not a boolean.
 func (s *scanner) boolean() (v, ok bool) {
-	if k := s.ws(); k != 't' && k != 'f' {
-		return false, false
+	rest := s.src[s.pos:]
+	switch {
+	case strings.HasPrefix(rest, "true"):
+		s.pos += 4
+		return true, true
+	case strings.HasPrefix(rest, "false"):
+		s.pos += 5
+		return false, true
 	}
-	b, err := s.value()
-	return err == nil && b[0] == 't', err == nil
+	return false, false
 }
 
-// object walks the members of the object that is next, calling member
-// with each key positioned at its value; member must consume the value.
+// object walks the members of the object that starts at the next byte and
+// calls member with each key, positioned at its value; member must consume
+// the value. The caller has checked that the next byte is '{'.
 func (s *scanner) object(member func(key string) error) error {
-	if _, err := s.t.dec.ReadToken(); err != nil {
-		return s.syntax(err)
+	s.pos++ // '{'
+	if s.ws() == '}' {
+		s.pos++
+		return nil
 	}
 	for {
-		switch s.ws() {
-		case '}':
-			_, err := s.t.dec.ReadToken()
-			return s.syntax(err)
-		case '"':
-		default:
-			return s.syntax(s.readErr())
+		if s.ws() != '"' {
+			return s.fail("expected a string object key")
 		}
 		key, err := s.str()
 		if err != nil {
 			return err
 		}
+		if s.ws() != ':' {
+			return s.fail("expected ':' after object key")
+		}
+		s.pos++
+		if s.ws() == 0 {
+			return s.fail("unexpected end of input")
+		}
 		if err := member(key); err != nil {
 			return err
+		}
+		switch s.ws() {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return nil
+		default:
+			return s.fail("expected ',' or '}' after object member")
 		}
 	}
 }
 
-// array walks the elements of the array that is next, calling elem with
-// each index; elem must consume the element.
+// array walks the elements of the array that starts at the next byte,
+// calling elem with each index; elem must consume the element.
 func (s *scanner) array(elem func(i int) error) error {
-	if _, err := s.t.dec.ReadToken(); err != nil {
-		return s.syntax(err)
+	s.pos++ // '['
+	if s.ws() == ']' {
+		s.pos++
+		return nil
 	}
 	for i := 0; ; i++ {
-		switch s.ws() {
-		case ']':
-			_, err := s.t.dec.ReadToken()
-			return s.syntax(err)
-		case 0, '?':
-			return s.syntax(s.readErr())
+		if s.ws() == 0 {
+			return s.fail("unexpected end of input")
 		}
 		if err := elem(i); err != nil {
 			return err
 		}
+		switch s.ws() {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			return nil
+		default:
+			return s.fail("expected ',' or ']' after array element")
+		}
 	}
 }
 
-// readErr is the error the tokenizer holds after a failed peek.
-func (s *scanner) readErr() error {
-	_, err := s.t.dec.ReadToken()
-	if err == nil {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
-}
-
-// str reads the string that is next. Invalid UTF-8 and lone surrogates
-// become U+FFFD, as encoding/json does.
+// str reads the string that starts at the next byte ('"' already checked).
+// Invalid UTF-8 and lone surrogates become U+FFFD, as encoding/json does.
 func (s *scanner) str() (string, error) {
-	v, err := s.value()
-	if err != nil {
-		return "", err
+	start := s.pos + 1
+	for i := start; i < len(s.src); {
+		// Skip eight plain ASCII bytes at a time; most of a request is
+		// prose and identifiers, where this is the whole cost.
+		if i+8 <= len(s.body) && plain8(s.body[i:i+8]) {
+			i += 8
+			continue
+		}
+		c := s.src[i]
+		switch {
+		case c == '"':
+			s.pos = i + 1
+			return s.src[start:i], nil
+		case c == '\\':
+			return s.strSlow(start, i)
+		case c < 0x20:
+			s.pos = i
+			return "", s.fail("control character in string")
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s.src[i:])
+			if r == utf8.RuneError && n == 1 {
+				return s.strSlow(start, i)
+			}
+			i += n
+		}
 	}
-	if bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
-		return s.src[s.last+1 : s.last+len(v)-1], nil
-	}
-	b, _ := jsontext.AppendUnquote(nil, v) // v is valid: only UTF-8 is repaired
-	return unsafe.String(unsafe.SliceData(b), len(b)), nil
+	s.pos = len(s.src)
+	return "", s.fail("unterminated string")
 }
 
-// number reads a JSON number and returns its text.
-func (s *scanner) number() (string, error) {
-	v, err := s.value()
-	if err != nil {
-		return "", err
+// plain8 reports whether none of the eight bytes of w needs attention
+// inside a string: no '"', no '\\', no control character, no non-ASCII byte.
+// It tests all eight at once with the classic SWAR "has byte" tricks; each
+// test is exact about whether any byte matches, which is all we need.
+func plain8(w []byte) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	x := binary.LittleEndian.Uint64(w)
+	q := x ^ '"'*ones
+	b := x ^ '\\'*ones
+	bad := x | ((x - 0x20*ones) & ^x) | ((q - ones) & ^q) | ((b - ones) & ^b)
+	return bad&high == 0
+}
+
+// strSlow finishes a string that needs unescaping or UTF-8 repair; src[start:i]
+// is already known to be plain.
+func (s *scanner) strSlow(start, i int) (string, error) {
+	var b strings.Builder
+	b.Grow(i - start + 16)
+	b.WriteString(s.src[start:i])
+	for i < len(s.src) {
+		c := s.src[i]
+		switch {
+		case c == '"':
+			s.pos = i + 1
+			return b.String(), nil
+		case c == '\\':
+			n, err := s.escape(&b, i)
+			if err != nil {
+				return "", err
+			}
+			i += n
+		case c < 0x20:
+			s.pos = i
+			return "", s.fail("control character in string")
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s.src[i:])
+			b.WriteRune(r) // RuneError for invalid bytes: U+FFFD
+			i += n
+		}
 	}
-	return s.src[s.last : s.last+len(v)], nil
+	s.pos = len(s.src)
+	return "", s.fail("unterminated string")
+}
+
+// escape decodes the escape sequence at src[i] into b and returns its length.
+func (s *scanner) escape(b *strings.Builder, i int) (int, error) {
+	if i+1 >= len(s.src) {
+		s.pos = i
+		return 0, s.fail("unterminated string")
+	}
+	switch c := s.src[i+1]; c {
+	case '"', '\\', '/':
+		b.WriteByte(c)
+	case 'b':
+		b.WriteByte('\b')
+	case 'f':
+		b.WriteByte('\f')
+	case 'n':
+		b.WriteByte('\n')
+	case 'r':
+		b.WriteByte('\r')
+	case 't':
+		b.WriteByte('\t')
+	case 'u':
+		r, ok := hex4(s.src[i+2:])
+		if !ok {
+			s.pos = i
+			return 0, s.fail(`invalid \u escape`)
+		}
+		if utf16.IsSurrogate(r) {
+			// A valid pair is one rune; anything else is U+FFFD and the
+			// following escape, if any, is decoded on its own.
+			if rest := s.src[i+6:]; strings.HasPrefix(rest, `\u`) {
+				if r2, ok := hex4(rest[2:]); ok {
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						b.WriteRune(dec)
+						return 12, nil
+					}
+				}
+			}
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+		return 6, nil
+	default:
+		s.pos = i
+		return 0, s.fail("invalid escape in string")
+	}
+	return 2, nil
+}
+
+// hex4 parses four hex digits at the start of s.
+func hex4(s string) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[:4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// number scans a JSON number and returns its text.
+func (s *scanner) number() (string, error) {
+	start, i := s.pos, s.pos
+	src := s.src
+	if i < len(src) && src[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(src) && src[i] == '0':
+		i++
+	case i < len(src) && src[i] >= '1' && src[i] <= '9':
+		i = digits(src, i)
+	default:
+		return "", s.fail("invalid value")
+	}
+	if i < len(src) && src[i] == '.' {
+		j := digits(src, i+1)
+		if j == i+1 {
+			s.pos = j
+			return "", s.fail("invalid number")
+		}
+		i = j
+	}
+	if i < len(src) && (src[i] == 'e' || src[i] == 'E') {
+		i++
+		if i < len(src) && (src[i] == '+' || src[i] == '-') {
+			i++
+		}
+		j := digits(src, i)
+		if j == i {
+			s.pos = j
+			return "", s.fail("invalid number")
+		}
+		i = j
+	}
+	s.pos = i
+	return src[start:i], nil
+}
+
+func digits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // errRange marks a syntactically valid number that float64 cannot hold.
@@ -276,16 +401,35 @@ func (s *scanner) integer() (int64, error) {
 }
 
 // skip consumes any JSON value, validating it, and returns its byte span.
-func (s *scanner) skip(int) (start, end int, err error) {
-	v, err := s.value()
-	if err != nil {
-		return 0, 0, err
+func (s *scanner) skip(depth int) (start, end int, err error) {
+	if depth > maxDepth {
+		return 0, 0, s.fail("nesting too deep")
 	}
-	return s.last, s.last + len(v), nil
+	start = s.pos
+	switch c := s.ws(); {
+	case c == '"':
+		_, err = s.str()
+	case c == '{':
+		err = s.object(func(string) error { _, _, err := s.skip(depth + 1); return err })
+	case c == '[':
+		err = s.array(func(int) error { _, _, err := s.skip(depth + 1); return err })
+	case c == 'n':
+		if !s.null() {
+			err = s.fail("invalid value")
+		}
+	case c == 't' || c == 'f':
+		if _, ok := s.boolean(); !ok {
+			err = s.fail("invalid value")
+		}
+	default:
+		_, err = s.number()
+	}
+	return start, s.pos, err
 }
 
 // rawValue consumes a value and returns a private copy of its bytes.
 func (s *scanner) rawValue() ([]byte, error) {
+	s.ws()
 	start, end, err := s.skip(0)
 	if err != nil {
 		return nil, err
@@ -295,93 +439,4 @@ func (s *scanner) rawValue() ([]byte, error) {
 		return s.body[start:end:end], nil
 	}
 	return []byte(s.src[start:end]), nil
-}
-
-// syntax turns a jsontext error into this package's message for the
-// first fault in the body; nil stays nil.
-func (s *scanner) syntax(err error) error {
-	if err == nil {
-		return nil
-	}
-	if verr := validate(s.body, "unexpected data after the JSON value"); verr != nil {
-		return verr
-	}
-	return err
-}
-
-// validate checks that body is exactly one JSON value, reading it token by
-// token so that the fault can be named by where it is; trailing names the
-// fault of anything after the value.
-func validate(body []byte, trailing string) error {
-	var t tokenizer
-	t.reset(body)
-	d := &t.dec
-	for {
-		if d.StackDepth() > maxDepth {
-			return &syntaxError{msg: "nesting too deep", off: int(d.InputOffset())}
-		}
-		_, err := d.ReadToken()
-		var se *jsontext.SyntacticError
-		if errors.As(err, &se) {
-			return &syntaxError{msg: describe(body, d, se), off: int(se.ByteOffset)}
-		}
-		if err != nil {
-			return err
-		}
-		if d.StackDepth() == 0 {
-			if i := skipWS(body, int(d.InputOffset())); i != len(body) {
-				return &syntaxError{msg: trailing, off: i}
-			}
-			return nil
-		}
-	}
-}
-
-// describe names a jsontext fault the way the hand-written scanner did.
-func describe(body []byte, d *jsontext.Decoder, se *jsontext.SyntacticError) string {
-	msg := se.Err.Error()
-	depth := d.StackDepth()
-	k, n := d.StackIndex(depth)
-	// prev is the last byte before the fault (jsontext points at a stray
-	// ',' itself, the scanner at what follows it).
-	off, prev := int(se.ByteOffset), byte(0)
-	if off < len(body) && body[off] == ',' {
-		off++
-	}
-	if i := bytes.LastIndexFunc(body[:off], func(r rune) bool { return !strings.ContainsRune(" \t\r\n", r) }); i >= 0 {
-		prev = body[i]
-	}
-	rest := body[skipWS(body, int(d.InputOffset())):]
-	if len(rest) > 0 && (rest[0] == ',' || rest[0] == ':') {
-		rest = rest[skipWS(rest, 1):]
-	}
-	switch {
-	case strings.Contains(msg, "exceeded max depth"):
-		return "nesting too deep"
-	case strings.Contains(msg, "control character"):
-		return "control character in string"
-	case strings.Contains(msg, "escape sequence `\\u"):
-		return `invalid \u escape`
-	case strings.Contains(msg, "escape sequence"):
-		return "invalid escape in string"
-	case strings.Contains(msg, "in number"):
-		return "invalid number"
-	case errors.Is(se.Err, io.ErrUnexpectedEOF) && len(rest) > 0 && rest[0] == '"':
-		return "unterminated string"
-	case strings.Contains(msg, "after object value"):
-		return "expected ',' or '}' after object member"
-	case strings.Contains(msg, "after array element"):
-		return "expected ',' or ']' after array element"
-	case strings.Contains(msg, "after object name"), k == '{' && n%2 == 1 && prev != ':':
-		return "expected ':' after object key"
-	case strings.Contains(msg, "name must be a string"), k == '{' && n%2 == 0 && (prev == '{' || prev == ','):
-		return "expected a string object key"
-	case k == '{' && n%2 == 0:
-		return "expected ',' or '}' after object member"
-	case k == '[' && prev != '[' && prev != ',':
-		return "expected ',' or ']' after array element"
-	case errors.Is(se.Err, io.ErrUnexpectedEOF):
-		return "unexpected end of input"
-	}
-	return "invalid value"
 }

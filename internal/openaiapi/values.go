@@ -44,7 +44,8 @@ func (d *decoder) optBool() (*bool, error) {
 
 // isNumber reports whether the next value starts like a number.
 func (d *decoder) isNumber() bool {
-	return d.ws() == '0'
+	c := d.ws()
+	return c == '-' || (c >= '0' && c <= '9')
 }
 
 // optFloat reads an optional number that must lie in [lo, hi].
@@ -55,9 +56,10 @@ func (d *decoder) optFloat(lo, hi float64) (*float64, error) {
 	if !d.isNumber() {
 		return nil, typeError("a number", d.kind())
 	}
+	start := d.pos
 	f, err := d.float()
 	if err == errRange || (err == nil && (f < lo || f > hi)) {
-		return nil, invalid("", "expected a value between %g and %g, but got %s instead", lo, hi, d.src[d.last:d.at()])
+		return nil, invalid("", "expected a value between %g and %g, but got %s instead", lo, hi, d.src[start:d.pos])
 	}
 	if err != nil {
 		return nil, err
@@ -73,9 +75,10 @@ func (d *decoder) optInt64() (*int64, error) {
 	if !d.isNumber() {
 		return nil, typeError("an integer", d.kind())
 	}
+	start := d.pos
 	n, err := d.integer()
 	if err == errRange {
-		return nil, invalid("", "expected a 64-bit integer, but got %s instead", d.src[d.last:d.at()])
+		return nil, invalid("", "expected a 64-bit integer, but got %s instead", d.src[start:d.pos])
 	}
 	if err != nil {
 		return nil, err
@@ -85,13 +88,15 @@ func (d *decoder) optInt64() (*int64, error) {
 
 // optInt reads an optional integer that must be at least lo.
 func (d *decoder) optInt(lo int) (*int, error) {
+	d.ws()
+	start := d.pos
 	p, err := d.optInt64()
 	if p == nil || err != nil {
 		return nil, err
 	}
 	n := int(*p)
 	if int64(n) != *p || n < lo {
-		return nil, invalid("", "expected an integer >= %s, but got %s instead", strconv.Itoa(lo), d.src[d.last:d.at()])
+		return nil, invalid("", "expected an integer >= %s, but got %s instead", strconv.Itoa(lo), d.src[start:d.pos])
 	}
 	return &n, nil
 }
