@@ -82,17 +82,7 @@ func (d *decoder) legacyMessageCall() (*llm.ToolCall, error) {
 		return nil, typeError("an object", d.kind())
 	}
 	c := &llm.ToolCall{}
-	err := d.function(func(key string) (err error) {
-		switch key {
-		case "name":
-			c.Name, err = d.string()
-		case "arguments":
-			c.Arguments, err = d.string()
-		default:
-			_, _, err = d.skip(0)
-		}
-		return err
-	})
+	err := d.callFunction(c)
 	if err == nil && c.Name == "" {
 		return nil, missing("name")
 	}

@@ -26,17 +26,7 @@ func (d *decoder) toolCall(c *llm.ToolCall) error {
 			typ, err = d.string()
 		case "function":
 			hasFunction = d.ws() != 'n'
-			err = d.function(func(key string) (err error) {
-				switch key {
-				case "name":
-					c.Name, err = d.string()
-				case "arguments":
-					c.Arguments, err = d.string()
-				default:
-					_, _, err = d.skip(0)
-				}
-				return err
-			})
+			err = d.callFunction(c)
 		default:
 			_, _, err = d.skip(0)
 		}
@@ -55,6 +45,22 @@ func (d *decoder) toolCall(c *llm.ToolCall) error {
 		return missing("function.name")
 	}
 	return nil
+}
+
+// callFunction reads a call's {"name","arguments"} into c: a tool call's
+// "function" and a legacy message's "function_call" have the same shape.
+func (d *decoder) callFunction(c *llm.ToolCall) error {
+	return d.function(func(key string) (err error) {
+		switch key {
+		case "name":
+			c.Name, err = d.string()
+		case "arguments":
+			c.Arguments, err = d.string()
+		default:
+			_, _, err = d.skip(0)
+		}
+		return err
+	})
 }
 
 // function reads an optional object, handing each member to member and
