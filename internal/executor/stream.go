@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
@@ -144,19 +146,66 @@ func (e *Executor) readFirst(a *attempt) {
 // stallTimer bounds the provider's silence between two chunks. It runs only
 // while windrose waits for the provider: time spent writing to a slow
 // client is not the provider's stall.
+//
+// It is not reset per chunk: resetting a timer twice a chunk was a large
+// part of windrose's CPU per streamed chunk (BENCHMARKS.md). waiting and
+// got only record when the current wait began; one timer, armed for the
+// whole timeout, checks that record when it fires and re-arms itself for
+// what is left of the current wait (or for a whole timeout when windrose is
+// not waiting), so a stall is still declared exactly timeout after the wait
+// began.
 type stallTimer struct {
-	t *time.Timer
-	d time.Duration
+	t     *time.Timer
+	d     time.Duration
+	base  time.Time    // monotonic origin of since
+	since atomic.Int64 // 1 + nanoseconds from base to when the current wait began; 0: not waiting
+	done  atomic.Bool
+	mu    sync.Mutex // orders the timer's assignment in start before fire reads it
 }
 
+// start arms the timer; stalled runs once the provider was silent for d.
+func (s *stallTimer) start(d time.Duration, stalled func()) {
+	s.d, s.base = d, time.Now()
+	s.mu.Lock()
+	s.t = time.AfterFunc(d, func() { s.fire(stalled) })
+	s.mu.Unlock()
+}
+
+func (s *stallTimer) fire(stalled func()) {
+	if s.done.Load() {
+		return
+	}
+	left := s.d
+	if w := s.since.Load(); w != 0 {
+		left = s.d - (time.Since(s.base) - time.Duration(w-1))
+		if left <= 0 {
+			stalled()
+			return
+		}
+	}
+	s.mu.Lock()
+	s.t.Reset(left)
+	s.mu.Unlock()
+}
+
+// waiting says windrose starts waiting for the provider.
 func (s *stallTimer) waiting() {
 	if s.t != nil {
-		s.t.Reset(s.d)
+		s.since.Store(int64(time.Since(s.base)) + 1)
 	}
 }
 
+// got says the wait is over (a chunk came, or windrose writes to the client).
 func (s *stallTimer) got() {
 	if s.t != nil {
+		s.since.Store(0)
+	}
+}
+
+// stop ends the timer for good.
+func (s *stallTimer) stop() {
+	if s.t != nil {
+		s.done.Store(true)
 		s.t.Stop()
 	}
 }
@@ -165,13 +214,12 @@ func (s *stallTimer) got() {
 // sr, when not nil, records the text sent so that a break can be resumed.
 func (e *Executor) pump(rt *Route, a *attempt, sink Sink, sr *streamRun) (*llm.Usage, error) {
 	a.t.Metrics.TTFT.Observe(a.ttft.Seconds())
-	var stall stallTimer
+	stall := &stallTimer{}
 	if rt.StallTimeout > 0 {
-		stall = stallTimer{t: time.AfterFunc(rt.StallTimeout, func() { a.cancel(errStall) }), d: rt.StallTimeout}
-		stall.got()
-		defer stall.got()
+		stall.start(rt.StallTimeout, func() { a.cancel(errStall) })
+		defer stall.stop()
 	}
-	batch(a.stream, sink, &stall)
+	batch(a.stream, sink, stall)
 	var usage llm.Usage
 	hasUsage, finished, chunks := false, false, 0
 	ev := a.first
