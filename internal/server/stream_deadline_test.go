@@ -45,7 +45,7 @@ func TestSinkWriteDeadline(t *testing.T) {
 		if err := s.Event(contentEvent("a")); err != nil {
 			t.Fatalf("batching %v: first event: %v", batching, err)
 		}
-		if len(w.deadlines) == 0 || !w.deadlines[0].Equal(time.Unix(1, 0).Add(30*time.Second + 30*time.Second/deadlineSlack)) {
+		if len(w.deadlines) == 0 || !w.deadlines[0].Equal(time.Unix(1, 0).Add(30*time.Second+30*time.Second/deadlineSlack)) {
 			t.Fatalf("batching %v: deadlines %v, want now+30s+slack before the write", batching, w.deadlines)
 		}
 		w.stuck = true
@@ -74,7 +74,7 @@ func TestResponsesSinkWriteDeadline(t *testing.T) {
 		if err := s.Event(contentEvent("a")); err != nil {
 			t.Fatalf("batching %v: first event: %v", batching, err)
 		}
-		if len(w.deadlines) == 0 || !w.deadlines[0].Equal(time.Unix(1, 0).Add(30*time.Second + 30*time.Second/deadlineSlack)) {
+		if len(w.deadlines) == 0 || !w.deadlines[0].Equal(time.Unix(1, 0).Add(30*time.Second+30*time.Second/deadlineSlack)) {
 			t.Fatalf("batching %v: deadlines %v, want now+30s+slack before the write", batching, w.deadlines)
 		}
 		w.stuck = true
