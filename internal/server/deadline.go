@@ -36,3 +36,21 @@ func (d *writeDeadline) arm() {
 	d.until = now.Add(d.timeout + d.timeout/deadlineSlack)
 	_ = d.rc.SetWriteDeadline(d.until)
 }
+
+// sendHeaders writes a committed stream's status and headers to the client
+// from a goroutine of its own, which exits at once. net/http formats them
+// (chunkWriter.writeHeader, a 2.8 KB frame, and the header sort under it)
+// at the response's first flush; from the pumping stream that flush sits
+// about 10 KB deep, which made every stream's handler goroutine keep a
+// 16 KiB stack for its whole life, where the pump itself fits in 8 KiB
+// (BENCHMARKS.md, memory per stream). The handler waits, so the response
+// is never used by two goroutines at once. A client that is gone reports
+// its error at the next write.
+func sendHeaders(rc *http.ResponseController) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = rc.Flush()
+	}()
+	<-done
+}

@@ -59,6 +59,8 @@ func (s *responsesSink) Commit(t *executor.Target, attempts int) error {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	s.w.WriteHeader(http.StatusOK)
+	s.deadline()
+	sendHeaders(s.rc)
 	return nil
 }
 
