@@ -41,14 +41,14 @@ type streamRun struct {
 // memory per stream).
 //
 //go:noinline
-func newStreamRun(ctx context.Context, rt *Route, req *llm.ChatRequest, rr router.Request, res *Result) *streamRun {
+func newStreamRun(ctx context.Context, rt *Route, req *llm.ChatRequest, rr *router.Request, res *Result) *streamRun {
 	if rt.ResumeMode != "prefix" && rt.ResumeMode != "prefix_or_replay" || rt.ResumeMax <= 0 {
 		return nil
 	}
 	if req.N != nil && *req.N > 1 || rr.Pin != "" {
 		return nil
 	}
-	return &streamRun{ctx: ctx, req: req, rr: rr, res: res, text: true}
+	return &streamRun{ctx: ctx, req: req, rr: *rr, res: res, text: true}
 }
 
 // record notes what an event sends the client.

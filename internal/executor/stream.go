@@ -81,18 +81,25 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 	if a == nil {
 		return nil, res, err
 	}
-	defer a.cancel(nil)
-	defer a.upEnd()
-	defer a.stream.Close()
+	defer a.release()
 	if a.first == nil {
 		batch(a.stream, sink, nil)
 		u, err := e.finishEmpty(rt, a, sink)
 		return u, res, err
 	}
-	sr := newStreamRun(ctx, rt, req, rr, &res)
+	sr := newStreamRun(ctx, rt, req, &rr, &res)
 	u, err := e.pump(rt, a, sink, sr)
 	res.Upstream += a.waited
 	return u, res, err
+}
+
+// release ends a committed stream's attempt: its stream closed, no longer
+// counted in flight, its context canceled (one deferred call keeps
+// Stream's frame small).
+func (a *attempt) release() {
+	_ = a.stream.Close()
+	a.upEnd()
+	a.cancel(nil)
 }
 
 // openCommitted walks the plan up to a stream with content (or an empty
@@ -110,9 +117,7 @@ func (e *Executor) openCommitted(ctx context.Context, rt *Route, req *llm.ChatRe
 	}
 	if err := sink.Commit(a.t, res.Attempts); err != nil {
 		e.lost(rt, a)
-		a.stream.Close()
-		a.upEnd()
-		a.cancel(nil)
+		a.release()
 		return nil, res, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
 	}
 	res.Committed = true
