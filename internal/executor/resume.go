@@ -36,14 +36,19 @@ type streamRun struct {
 
 // newStreamRun returns the resume state of a stream, nil when the model
 // does not resume or the request cannot be (n > 1, a pinned deployment).
-func newStreamRun(ctx context.Context, rt *Route, req *llm.ChatRequest, rr router.Request, res *Result) *streamRun {
+// It is not inlined so that the state lives on the heap, not in Stream's
+// frame, which stays on the stack for the whole stream (BENCHMARKS.md,
+// memory per stream).
+//
+//go:noinline
+func newStreamRun(ctx context.Context, rt *Route, req *llm.ChatRequest, rr *router.Request, res *Result) *streamRun {
 	if rt.ResumeMode != "prefix" && rt.ResumeMode != "prefix_or_replay" || rt.ResumeMax <= 0 {
 		return nil
 	}
 	if req.N != nil && *req.N > 1 || rr.Pin != "" {
 		return nil
 	}
-	return &streamRun{ctx: ctx, req: req, rr: rr, res: res, text: true}
+	return &streamRun{ctx: ctx, req: req, rr: *rr, res: res, text: true}
 }
 
 // record notes what an event sends the client.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
@@ -75,26 +77,51 @@ type emptyEnd struct {
 // stream early, which the caller must send in-band.
 func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, rr router.Request, sink Sink) (*llm.Usage, Result, error) {
 	rr.Needs |= llm.Needs(req) // plan only over deployments that can serve it
-	a, res, err := e.run(ctx, rt, rr, true, func(a *attempt) { e.openStream(rt, req, a) })
-	if err != nil {
+	a, res, err := e.openCommitted(ctx, rt, req, &rr, sink)
+	if a == nil {
 		return nil, res, err
 	}
-	defer a.cancel(nil)
-	defer a.upEnd()
-	defer a.stream.Close()
-	if err := sink.Commit(a.t, res.Attempts); err != nil {
-		e.lost(rt, a)
-		return nil, res, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
-	}
-	res.Committed = true
+	defer a.release()
 	if a.first == nil {
 		batch(a.stream, sink, nil)
-		return e.finishEmpty(rt, a, sink, res)
+		u, err := e.finishEmpty(rt, a, sink)
+		return u, res, err
 	}
-	sr := newStreamRun(ctx, rt, req, rr, &res)
+	sr := newStreamRun(ctx, rt, req, &rr, &res)
 	u, err := e.pump(rt, a, sink, sr)
 	res.Upstream += a.waited
 	return u, res, err
+}
+
+// release ends a committed stream's attempt: its stream closed, no longer
+// counted in flight, its context canceled (one deferred call keeps
+// Stream's frame small).
+func (a *attempt) release() {
+	_ = a.stream.Close()
+	a.upEnd()
+	a.cancel(nil)
+}
+
+// openCommitted walks the plan up to a stream with content (or an empty
+// answer) and commits the sink to it. It returns a nil attempt when no
+// stream was committed. It is kept out of Stream (noinline) because the
+// walk's frames are large and Stream's frame stays on the stack for the
+// whole stream: the handler goroutine of a pumping stream then fits a
+// smaller stack (BENCHMARKS.md, memory per stream).
+//
+//go:noinline
+func (e *Executor) openCommitted(ctx context.Context, rt *Route, req *llm.ChatRequest, rr *router.Request, sink Sink) (*attempt, Result, error) {
+	a, res, err := e.run(ctx, rt, *rr, true, func(a *attempt) { e.openStream(rt, req, a) })
+	if err != nil {
+		return nil, res, err
+	}
+	if err := sink.Commit(a.t, res.Attempts); err != nil {
+		e.lost(rt, a)
+		a.release()
+		return nil, res, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
+	}
+	res.Committed = true
+	return a, res, nil
 }
 
 // openStream calls the deployment and reads up to the first content event,
@@ -144,19 +171,66 @@ func (e *Executor) readFirst(a *attempt) {
 // stallTimer bounds the provider's silence between two chunks. It runs only
 // while windrose waits for the provider: time spent writing to a slow
 // client is not the provider's stall.
+//
+// It is not reset per chunk: resetting a timer twice a chunk was a large
+// part of windrose's CPU per streamed chunk (BENCHMARKS.md). waiting and
+// got only record when the current wait began; one timer, armed for the
+// whole timeout, checks that record when it fires and re-arms itself for
+// what is left of the current wait (or for a whole timeout when windrose is
+// not waiting), so a stall is still declared exactly timeout after the wait
+// began.
 type stallTimer struct {
-	t *time.Timer
-	d time.Duration
+	t     *time.Timer
+	d     time.Duration
+	base  time.Time    // monotonic origin of since
+	since atomic.Int64 // 1 + nanoseconds from base to when the current wait began; 0: not waiting
+	done  atomic.Bool
+	mu    sync.Mutex // orders the timer's assignment in start before fire reads it
 }
 
+// start arms the timer; stalled runs once the provider was silent for d.
+func (s *stallTimer) start(d time.Duration, stalled func()) {
+	s.d, s.base = d, time.Now()
+	s.mu.Lock()
+	s.t = time.AfterFunc(d, func() { s.fire(stalled) })
+	s.mu.Unlock()
+}
+
+func (s *stallTimer) fire(stalled func()) {
+	if s.done.Load() {
+		return
+	}
+	left := s.d
+	if w := s.since.Load(); w != 0 {
+		left = s.d - (time.Since(s.base) - time.Duration(w-1))
+		if left <= 0 {
+			stalled()
+			return
+		}
+	}
+	s.mu.Lock()
+	s.t.Reset(left)
+	s.mu.Unlock()
+}
+
+// waiting says windrose starts waiting for the provider.
 func (s *stallTimer) waiting() {
 	if s.t != nil {
-		s.t.Reset(s.d)
+		s.since.Store(int64(time.Since(s.base)) + 1)
 	}
 }
 
+// got says the wait is over (a chunk came, or windrose writes to the client).
 func (s *stallTimer) got() {
 	if s.t != nil {
+		s.since.Store(0)
+	}
+}
+
+// stop ends the timer for good.
+func (s *stallTimer) stop() {
+	if s.t != nil {
+		s.done.Store(true)
 		s.t.Stop()
 	}
 }
@@ -165,13 +239,12 @@ func (s *stallTimer) got() {
 // sr, when not nil, records the text sent so that a break can be resumed.
 func (e *Executor) pump(rt *Route, a *attempt, sink Sink, sr *streamRun) (*llm.Usage, error) {
 	a.t.Metrics.TTFT.Observe(a.ttft.Seconds())
-	var stall stallTimer
+	stall := &stallTimer{}
 	if rt.StallTimeout > 0 {
-		stall = stallTimer{t: time.AfterFunc(rt.StallTimeout, func() { a.cancel(errStall) }), d: rt.StallTimeout}
-		stall.got()
-		defer stall.got()
+		stall.start(rt.StallTimeout, func() { a.cancel(errStall) })
+		defer stall.stop()
 	}
-	batch(a.stream, sink, &stall)
+	batch(a.stream, sink, stall)
 	var usage llm.Usage
 	hasUsage, finished, chunks := false, false, 0
 	ev := a.first
@@ -192,7 +265,7 @@ func (e *Executor) pump(rt *Route, a *attempt, sink Sink, sr *streamRun) (*llm.U
 				sr.record(ev)
 			}
 			if err := sink.Event(ev); err != nil {
-				return e.clientGone(rt, a, usage, hasUsage, err)
+				return e.sinkGone(rt, a, &usage, hasUsage, err)
 			}
 		}
 		var err error
@@ -201,27 +274,36 @@ func (e *Executor) pump(rt *Route, a *attempt, sink Sink, sr *streamRun) (*llm.U
 		ev, err = a.stream.Next()
 		a.waited += e.now().Sub(t0)
 		stall.got()
-		if err == io.EOF && finished {
-			// A finish reason then a clean end is a whole answer, with or
-			// without the provider's terminator.
-			up := usagePtr(usage, hasUsage)
-			e.succeeded(a, up)
-			e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, a.winResult).Inc()
-			return sr.total(up), nil
-		}
 		if err != nil {
-			u, berr := e.brokenAfterCommit(rt, a, usage, hasUsage, chunks, err)
-			if sr == nil {
-				return u, berr
-			}
-			if pu := providers.UsageOf(err); pu != nil {
-				sr.addUsage(*pu)
-			} else if hasUsage {
-				sr.addUsage(usage)
-			}
-			return e.resume(rt, sink, sr, a.t, berr)
+			return e.pumpEnd(rt, a, sink, sr, &usage, hasUsage, finished, chunks, err)
 		}
 	}
+}
+
+// pumpEnd ends a committed stream that Next ended with err. It is kept out
+// of pump (noinline): its frames are cold, and pump's stays on the stack
+// for the whole stream (BENCHMARKS.md, memory per stream).
+//
+//go:noinline
+func (e *Executor) pumpEnd(rt *Route, a *attempt, sink Sink, sr *streamRun, usage *llm.Usage, hasUsage, finished bool, chunks int, err error) (*llm.Usage, error) {
+	if err == io.EOF && finished {
+		// A finish reason then a clean end is a whole answer, with or
+		// without the provider's terminator.
+		up := usagePtr(*usage, hasUsage)
+		e.succeeded(a, up)
+		e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, a.winResult).Inc()
+		return sr.total(up), nil
+	}
+	u, berr := e.brokenAfterCommit(rt, a, *usage, hasUsage, chunks, err)
+	if sr == nil {
+		return u, berr
+	}
+	if pu := providers.UsageOf(err); pu != nil {
+		sr.addUsage(*pu)
+	} else if hasUsage {
+		sr.addUsage(*usage)
+	}
+	return e.resume(rt, sink, sr, a.t, berr)
 }
 
 // cutError says what happened to a stream that broke after the client got
@@ -276,6 +358,13 @@ func clientLeft(ctx context.Context) bool {
 	return errors.Is(cause, context.Canceled) && !errors.Is(cause, errStall) && !errors.Is(cause, errFirstToken)
 }
 
+// sinkGone is clientGone kept out of pump's frame (noinline, as pumpEnd).
+//
+//go:noinline
+func (e *Executor) sinkGone(rt *Route, a *attempt, u *llm.Usage, hasUsage bool, err error) (*llm.Usage, error) {
+	return e.clientGone(rt, a, *u, hasUsage, err)
+}
+
 func (e *Executor) clientGone(rt *Route, a *attempt, u llm.Usage, hasUsage bool, err error) (*llm.Usage, error) {
 	e.lost(rt, a)
 	if hasUsage {
@@ -285,7 +374,7 @@ func (e *Executor) clientGone(rt *Route, a *attempt, u llm.Usage, hasUsage bool,
 }
 
 // finishEmpty relays an answer that had no content at all.
-func (e *Executor) finishEmpty(rt *Route, a *attempt, sink Sink, res Result) (*llm.Usage, Result, error) {
+func (e *Executor) finishEmpty(rt *Route, a *attempt, sink Sink) (*llm.Usage, error) {
 	finish := a.empty.finish
 	if finish == "" {
 		finish = llm.FinishStop
@@ -296,9 +385,9 @@ func (e *Executor) finishEmpty(rt *Route, a *attempt, sink Sink, res Result) (*l
 	e.succeeded(a, up)
 	e.metrics.Attempts.WithLabelValues(rt.Model.Name, a.t.Name, a.winResult).Inc()
 	if err := sink.Event(ev); err != nil {
-		return up, res, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
+		return up, gwerr.Wrap(gwerr.Canceled, err, "the client went away")
 	}
-	return up, res, nil
+	return up, nil
 }
 
 func usagePtr(u llm.Usage, ok bool) *llm.Usage {

@@ -91,25 +91,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.stream(ctx, w, rt, req, rr, &acc)
 		return
 	}
-	resp, res, err := s.o.Executor.Chat(ctx, rt, req, rr)
-	acc.res = res
-	if err != nil {
-		setRouteHeaders(w.Header(), nil, res.Attempts)
-		acc.err, acc.status = err, writeError(w, err)
-		return
-	}
-	acc.usage = resp.Usage
-	setRouteHeaders(w.Header(), res.Target, res.Attempts)
-	w.Header().Set("Content-Type", "application/json")
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer func() { buf.Reset(); bufPool.Put(buf) }()
-	out := openaiapi.AppendResponse(buf.Bytes()[:0], resp)
-	if s.o.LogBodies {
-		s.o.Logger.Debug("response body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", out))
-	}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out)
-	acc.status = http.StatusOK
+	s.reply(ctx, w, r, rt, req, &rr, &acc)
 }
 
 func tooLarge(limit int64) error {

@@ -32,13 +32,15 @@ type responsesSink struct {
 	writeTimeout time.Duration
 	now          func() time.Time
 	timedOut     bool
+	dl           writeDeadline
 }
 
 // deadline arms the write deadline for the next write to the client.
 func (s *responsesSink) deadline() {
-	if s.writeTimeout > 0 {
-		_ = s.rc.SetWriteDeadline(s.now().Add(s.writeTimeout))
+	if s.dl.rc == nil {
+		s.dl = writeDeadline{rc: s.rc, timeout: s.writeTimeout, now: s.now}
 	}
+	s.dl.arm()
 }
 
 // wrote notes a write error that is a passed write deadline.
@@ -57,6 +59,8 @@ func (s *responsesSink) Commit(t *executor.Target, attempts int) error {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	s.w.WriteHeader(http.StatusOK)
+	s.deadline()
+	sendHeaders(s.rc)
 	return nil
 }
 

@@ -33,7 +33,7 @@ func (c *stalledClient) Write(b []byte) (int, error) {
 }
 
 // TestStreamClientStopsReading: on chat and Responses API streams alike,
-// every write to the client is armed with server.stream_write_timeout, and
+// every write to the client is under server.stream_write_timeout, and
 // a client that stops reading is cut (the handler aborts), logged as a
 // client problem and counted as a 499, never as the provider's failure.
 func TestStreamClientStopsReading(t *testing.T) {
@@ -53,8 +53,8 @@ func TestStreamClientStopsReading(t *testing.T) {
 				}()
 				gw.Server.ServeHTTP(w, req)
 			}()
-			if w.deadlines < 2 {
-				t.Errorf("%d write deadlines armed, want one before each write", w.deadlines)
+			if w.deadlines < 1 {
+				t.Errorf("%d write deadlines armed, want one before the first write (re-armed coarsely after: TestWriteDeadlineCoarse)", w.deadlines)
 			}
 			if n := logs.FilterMessage("client stopped reading; stream cut").Len(); n != 1 {
 				t.Errorf("%d 'client stopped reading' lines, want 1", n)

@@ -44,6 +44,12 @@ func TestSinkBatch(t *testing.T) {
 			if err := s.Commit(&executor.Target{Name: "d", Model: "m"}, 1); err != nil {
 				t.Fatal(err)
 			}
+			// Commit sends the headers (sendHeaders); what matters here
+			// is the events' flushes.
+			if !rec.Flushed {
+				t.Error("Commit did not send the headers")
+			}
+			rec.Flushed = false
 			var flush func()
 			if tt.batch {
 				flush = s.Batch()

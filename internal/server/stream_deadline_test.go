@@ -45,8 +45,8 @@ func TestSinkWriteDeadline(t *testing.T) {
 		if err := s.Event(contentEvent("a")); err != nil {
 			t.Fatalf("batching %v: first event: %v", batching, err)
 		}
-		if len(w.deadlines) == 0 || !w.deadlines[0].Equal(time.Unix(1, 0).Add(30*time.Second)) {
-			t.Fatalf("batching %v: deadlines %v, want now+30s before the write", batching, w.deadlines)
+		if len(w.deadlines) == 0 || !w.deadlines[0].Equal(time.Unix(1, 0).Add(30*time.Second+30*time.Second/deadlineSlack)) {
+			t.Fatalf("batching %v: deadlines %v, want now+30s+slack before the write", batching, w.deadlines)
 		}
 		w.stuck = true
 		err := s.Event(contentEvent("b"))
@@ -74,8 +74,8 @@ func TestResponsesSinkWriteDeadline(t *testing.T) {
 		if err := s.Event(contentEvent("a")); err != nil {
 			t.Fatalf("batching %v: first event: %v", batching, err)
 		}
-		if len(w.deadlines) == 0 || !w.deadlines[0].Equal(time.Unix(1, 0).Add(30*time.Second)) {
-			t.Fatalf("batching %v: deadlines %v, want now+30s before the write", batching, w.deadlines)
+		if len(w.deadlines) == 0 || !w.deadlines[0].Equal(time.Unix(1, 0).Add(30*time.Second+30*time.Second/deadlineSlack)) {
+			t.Fatalf("batching %v: deadlines %v, want now+30s+slack before the write", batching, w.deadlines)
 		}
 		w.stuck = true
 		err := s.Event(contentEvent("b"))
