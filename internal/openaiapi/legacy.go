@@ -16,19 +16,7 @@ func (d *decoder) legacyFunction(t *llm.Tool) error {
 	if d.ws() != '{' {
 		return typeError("an object", d.kind())
 	}
-	err := d.function(func(key string) (err error) {
-		switch key {
-		case "name":
-			t.Name, err = d.string()
-		case "description":
-			t.Description, err = d.string()
-		case "parameters":
-			t.Parameters, err = d.optObject()
-		default:
-			_, _, err = d.skip(0)
-		}
-		return err
-	})
+	err := d.toolFunction(t)
 	if err == nil && t.Name == "" {
 		return missing("name")
 	}

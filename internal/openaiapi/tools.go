@@ -47,6 +47,27 @@ func (d *decoder) toolCall(c *llm.ToolCall) error {
 	return nil
 }
 
+// toolFunction reads a tool's {"name","description","parameters","strict"}
+// into t: a tool's "function" and a legacy "functions" entry have the same
+// shape (a legacy entry's "strict" is taken too: the tool it becomes has it).
+func (d *decoder) toolFunction(t *llm.Tool) error {
+	return d.function(func(key string) (err error) {
+		switch key {
+		case "name":
+			t.Name, err = d.string()
+		case "description":
+			t.Description, err = d.string()
+		case "parameters":
+			t.Parameters, err = d.optObject()
+		case "strict":
+			t.Strict, err = d.optBool()
+		default:
+			_, _, err = d.skip(0)
+		}
+		return err
+	})
+}
+
 // callFunction reads a call's {"name","arguments"} into c: a tool call's
 // "function" and a legacy message's "function_call" have the same shape.
 func (d *decoder) callFunction(c *llm.ToolCall) error {
@@ -93,21 +114,7 @@ func (d *decoder) tool(t *llm.Tool) error {
 			typ, err = d.string()
 		case "function":
 			hasFunction = d.ws() != 'n'
-			err = d.function(func(key string) (err error) {
-				switch key {
-				case "name":
-					t.Name, err = d.string()
-				case "description":
-					t.Description, err = d.string()
-				case "parameters":
-					t.Parameters, err = d.optObject()
-				case "strict":
-					t.Strict, err = d.optBool()
-				default:
-					_, _, err = d.skip(0)
-				}
-				return err
-			})
+			err = d.toolFunction(t)
 		default:
 			_, _, err = d.skip(0)
 		}
