@@ -52,7 +52,14 @@ const (
 // modeOf picks the walk's mode for a request.
 func modeOf(rt *Route, rr router.Request, stream bool) mode {
 	m := mode{spawn: inline, admit: byBreaker, verdict: atWin}
-	if rt.HedgeBudget > 0 {
+	if rt.HedgeBudget > 0 || stream {
+		// A stream's attempt runs on its own goroutine even without
+		// hedging: the HTTP client's call is the deepest the request's
+		// goroutine would ever go, and a goroutine keeps the stack it grew
+		// for the whole stream (minutes, thousands at once). A grown stack
+		// on a goroutine that ends as the stream commits is paid once per
+		// stream; the handler's own stack then stays at 8 KiB
+		// (BENCHMARKS.md, memory per stream).
 		m.spawn = concurrent
 	}
 	if rr.Pin != "" {

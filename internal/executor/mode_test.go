@@ -21,8 +21,10 @@ func TestModeOf(t *testing.T) {
 		{"plain chat", plain, router.Request{}, false, mode{inline, byBreaker, atWin}},
 		// A hedge must race the attempt it backs up.
 		{"hedged chat", hedged, router.Request{}, false, mode{concurrent, byBreaker, atWin}},
-		// A stream's result is known only at its end.
-		{"stream", plain, router.Request{}, true, mode{inline, byBreaker, atEnd}},
+		// A stream's result is known only at its end, and its attempt runs
+		// on a goroutine of its own, so the handler's goroutine, which
+		// lives as long as the stream, never grows the HTTP client's stack.
+		{"stream", plain, router.Request{}, true, mode{concurrent, byBreaker, atEnd}},
 		// A pin reaches a deployment whatever its breaker says.
 		{"pinned hedged stream", hedged, router.Request{Pin: "a"}, true, mode{concurrent, byPin, atEnd}},
 	}

@@ -379,10 +379,16 @@ func (w *walk) abandon(cause error) {
 			w.e.lost(w.rt, a)
 		}
 	}
-	switch w.mode.spawn {
-	case inline:
+	switch {
+	case w.mode.spawn == inline:
 		settle(len(pending)) // an inline attempt has already returned
-	case concurrent:
+	case cause == errDeadline:
+		// The request has timed out and its 504 is about to leave: account
+		// the attempts it cut short first, so metrics and the access log
+		// agree with the answer. They were just canceled and return at
+		// once (every adapter's call honours its context).
+		settle(len(pending))
+	default:
 		go settle(len(pending))
 	}
 }
