@@ -131,6 +131,10 @@ func startChild(t *testing.T, env ...string) server {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
+	if gd := serverGODEBUG(); gd != "" {
+		cmd.Env = append(cmd.Env, gd)
+		cmd.Stderr = gcLines(t, strings.Join(env, " "), os.Stderr)
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -71,6 +72,10 @@ func startWindrose(t *testing.T, bin, upstreamURL string) server {
 	if os.Getenv("WINDROSE_LOADTEST_LOG") == "devnull" {
 		// To tell the access log's writes apart from the rest in the tail.
 		cmd.Stdout, cmd.Stderr = nil, nil
+	}
+	if gd := serverGODEBUG(); gd != "" {
+		cmd.Env = append(os.Environ(), gd)
+		cmd.Stderr = gcLines(t, "windrose", logFile)
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -146,4 +151,32 @@ func readStatusField(path, field string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s has no %s", path, field)
+}
+
+// serverGODEBUG is GODEBUG for the servers, from WINDROSE_LOADTEST_GODEBUG
+// (say gctrace=1, to see the heap each front end runs at), or "".
+func serverGODEBUG() string {
+	if v := os.Getenv("WINDROSE_LOADTEST_GODEBUG"); v != "" {
+		return "GODEBUG=" + v
+	}
+	return ""
+}
+
+// gcLines returns a writer for a server's stderr that copies the runtime's
+// trace lines ("gc ...", "scvg...") to the test's stderr labelled with
+// who, and everything to rest.
+func gcLines(t *testing.T, who string, rest io.Writer) io.Writer {
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { _ = pw.Close() })
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "gc ") || strings.HasPrefix(line, "scvg") {
+				fmt.Fprintf(os.Stderr, "[%s] %s\n", who, line)
+			}
+			fmt.Fprintln(rest, line)
+		}
+	}()
+	return pw
 }

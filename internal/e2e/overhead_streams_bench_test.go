@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -90,6 +91,7 @@ func holdSlowStreams(b *testing.B, base string, n int) {
 	b.ReportMetric(per(before.heap, after.heap), "heap-B/stream")
 	b.ReportMetric(per(before.rss, after.rss), "rss-B/stream")
 	b.ReportMetric(float64(n), "streams")
+	b.ReportMetric(float64(startingStack()), "start-stack-B")
 }
 
 type memSample struct{ goroutines, stack, heap, rss uint64 }
@@ -114,4 +116,13 @@ func selfRSSKB() int64 {
 		_, _ = fmt.Sscanf(s, "%d", &kb)
 	}
 	return kb
+}
+
+// startingStack is the stack size the runtime gives new goroutines now: it
+// follows the average stack in use (GODEBUG adaptivestackstart), so deep
+// goroutines make every later one start bigger.
+func startingStack() uint64 {
+	s := []metrics.Sample{{Name: "/gc/stack/starting-size:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
