@@ -121,7 +121,7 @@ func TestStreamCommitPoint(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, tc.deps...)
 			sink := &recSink{}
-			_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, sink)
+			_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, &router.Request{}, sink)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -140,7 +140,7 @@ func TestStreamUsageOfFailedAttemptIsCounted(t *testing.T) {
 	// usage it had billed so far, which must still be metered and priced.
 	cut := providers.WithUsage(gwerr.New(gwerr.Upstream, "connection reset"), &llm.Usage{PromptTokens: 10, CompletionTokens: 2, TotalTokens: 12})
 	r := newRig(t, dep{"a", 0, []step{{events: []string{"par"}, after: cut}}})
-	_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, &recSink{})
+	_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, &router.Request{}, &recSink{})
 	if err == nil || !res.Committed {
 		t.Fatalf("err = %v committed %v; want a failed committed stream", err, res.Committed)
 	}
@@ -177,7 +177,7 @@ func TestHedgeFirstContentWins(t *testing.T) {
 	r := newRig(t, dep{"slow", 0, []step{{block: true}}}, dep{"fast", 1, []step{ok}})
 	r.rt.HedgeAfter, r.rt.HedgeBudget = 10*time.Millisecond, 1
 	sink := &recSink{}
-	_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, sink)
+	_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, &router.Request{}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestStreamWithoutFinishIsFailure(t *testing.T) {
 	// provider closed the stream early. It is a failure of the deployment
 	// (stream_incomplete), not a complete answer.
 	r := newRig(t, dep{"a", 0, []step{{events: []string{"x"}, after: io.EOF}}})
-	_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, &recSink{})
+	_, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, &router.Request{}, &recSink{})
 	if err == nil || !res.Committed {
 		t.Fatalf("err = %v committed %v; a stream without its end must fail", err, res.Committed)
 	}

@@ -41,7 +41,7 @@ func TestUpstreamInFlightSettles(t *testing.T) {
 			r := newRig(t, tc.deps...)
 			if tc.stream {
 				sink := tc.sink
-				_, _, _ = r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{}, router.Request{}, &sink)
+				_, _, _ = r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{}, &router.Request{}, &sink)
 			} else {
 				_, _, _ = r.exec.Chat(context.Background(), r.rt, &llm.ChatRequest{}, router.Request{})
 			}
@@ -90,7 +90,7 @@ func TestResultUpstreamTime(t *testing.T) {
 		start := time.Now()
 		var res Result
 		if stream {
-			_, res, _ = r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{}, router.Request{}, &recSink{})
+			_, res, _ = r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{}, &router.Request{}, &recSink{})
 		} else {
 			_, res, _ = r.exec.Chat(context.Background(), r.rt, &llm.ChatRequest{}, router.Request{})
 		}

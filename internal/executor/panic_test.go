@@ -21,7 +21,7 @@ func TestConcurrentAttemptPanic(t *testing.T) {
 		r.rt.HedgeAfter, r.rt.HedgeBudget = time.Hour, 1 // concurrent mode, no hedge fired
 		var err error
 		if stream {
-			_, _, err = r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, &recSink{})
+			_, _, err = r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, &router.Request{}, &recSink{})
 		} else {
 			_, _, err = r.exec.Chat(context.Background(), r.rt, &llm.ChatRequest{}, router.Request{})
 		}

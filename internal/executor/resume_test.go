@@ -112,7 +112,7 @@ func TestResumeCases(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r, _ := resumeRig(t, c.mode, c.prefix, broken, c.fallback)
 			sink := &recSink{}
-			u, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, sink)
+			u, res, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, &router.Request{}, sink)
 			if sink.text != c.text || (err != nil) != c.err {
 				t.Fatalf("text %q, err %v; want %q, error %v", sink.text, err, c.text, c.err)
 			}
@@ -158,7 +158,7 @@ func TestResumePrefixMessage(t *testing.T) {
 		[]step{{events: []string{"界"}}})
 	req := &llm.ChatRequest{Stream: true, Messages: []llm.Message{{Role: llm.RoleUser, Content: "hi"}}}
 	sink := &recSink{}
-	if _, _, err := r.exec.Stream(context.Background(), r.rt, req, router.Request{}, sink); err != nil || sink.text != "Grüße, 世界" {
+	if _, _, err := r.exec.Stream(context.Background(), r.rt, req, &router.Request{}, sink); err != nil || sink.text != "Grüße, 世界" {
 		t.Fatalf("text %q, err %v", sink.text, err)
 	}
 	if len(pf.reqs) != 1 {

@@ -30,7 +30,7 @@ func TestStallMeasuresUpstreamOnly(t *testing.T) {
 	// a loaded -race runner, and the client is slower still.
 	r.rt.StallTimeout = 250 * time.Millisecond
 	sink := &slowSink{delay: 400 * time.Millisecond}
-	_, _, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, router.Request{}, sink)
+	_, _, err := r.exec.Stream(context.Background(), r.rt, &llm.ChatRequest{Stream: true}, &router.Request{}, sink)
 	if err != nil || sink.text != "one two three" {
 		t.Fatalf("err %v, text %q: a slow client must not trip the provider's stall timer", err, sink.text)
 	}

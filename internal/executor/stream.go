@@ -75,9 +75,10 @@ type emptyEnd struct {
 // committed only then. It returns the usage of the winning attempt (nil if
 // the provider reported none) and, after commit, the error that ended the
 // stream early, which the caller must send in-band.
-func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, rr router.Request, sink Sink) (*llm.Usage, Result, error) {
+// rr is the caller's; Stream adds to its Needs.
+func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, rr *router.Request, sink Sink) (*llm.Usage, Result, error) {
 	rr.Needs |= llm.Needs(req) // plan only over deployments that can serve it
-	a, res, err := e.openCommitted(ctx, rt, req, &rr, sink)
+	a, res, err := e.openCommitted(ctx, rt, req, rr, sink)
 	if a == nil {
 		return nil, res, err
 	}
@@ -87,7 +88,7 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 		u, err := e.finishEmpty(rt, a, sink)
 		return u, res, err
 	}
-	sr := newStreamRun(ctx, rt, req, &rr, &res)
+	sr := newStreamRun(ctx, rt, req, rr, &res)
 	u, err := e.pump(rt, a, sink, sr)
 	res.Upstream += a.waited
 	return u, res, err

@@ -17,6 +17,7 @@ import (
 	"github.com/windrose-gw/windrose/internal/keys"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/internal/openaiapi"
+	"github.com/windrose-gw/windrose/internal/router"
 )
 
 var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }}
@@ -35,16 +36,55 @@ type access struct {
 	key      string
 }
 
-func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+// chatCompletions serves POST /v1/chat/completions. Its frame, and those
+// of stream and the executor below it, stay on the stack for the whole of
+// a stream, so it only holds what the access log needs and the admitted
+// call; decoding, routing and admission run in openChat, whose frame is
+// gone by then (BENCHMARKS.md, memory per stream).
+func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	start := s.o.Now()
 	acc := access{model: "unknown"}
 	defer func() { s.finish(r, start, &acc) }()
+	var c chatCall
+	if !s.openChat(w, r, &acc, &c) {
+		return
+	}
+	defer c.end()
+	if c.req.Stream {
+		s.stream(w, &c, &acc)
+		return
+	}
+	s.reply(w, r, &c, &acc)
+}
 
+// chatCall is an admitted chat request, ready to run.
+type chatCall struct {
+	ctx     context.Context // with the request deadline and the key's meter
+	rt      *executor.Route
+	req     *llm.ChatRequest
+	rr      router.Request
+	untrack func()             // ends the request's windrose_in_flight count
+	cancel  context.CancelFunc // of the request deadline; nil without one
+}
+
+func (c *chatCall) end() {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.untrack()
+}
+
+// openChat reads, decodes, routes and admits a chat request into c. When it
+// cannot, it has answered the client with the error (in acc) and returns
+// false.
+//
+//go:noinline
+func (s *Server) openChat(w http.ResponseWriter, r *http.Request, acc *access, c *chatCall) bool {
 	lift := s.bodyDeadline(w)
 	body, err := readOwned(w, r, s.o.MaxBodyBytes)
 	if err != nil {
 		acc.err, acc.status = err, writeError(w, err)
-		return
+		return false
 	}
 	lift()
 	acc.bodySize = len(body)
@@ -54,7 +94,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	req, err := openaiapi.DecodeOwned(body)
 	if err != nil {
 		acc.err, acc.status = err, writeError(w, err)
-		return
+		return false
 	}
 	if s.o.LogBodies {
 		s.o.Logger.Debug("request body", zap.String("request_id", RequestID(r.Context())), zap.ByteString("body", body))
@@ -62,12 +102,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	acc.stream = req.Stream
 	rt, ok := s.snapOf(r.Context()).Catalog.Lookup(req.Model)
 	if !ok {
-		acc.err, acc.status = unknownModel(req.Model), 0
+		acc.err = unknownModel(req.Model)
 		acc.status = writeError(w, acc.err)
-		return
+		return false
 	}
 	acc.model = rt.Model.Name
-	defer s.track(rt.Model.Name)()
 	rr := routing(r, s.o.PreferRegion)
 	ctx := r.Context()
 	if k := KeyOf(ctx); k != nil {
@@ -75,23 +114,20 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.checkPin(rr); err != nil {
 		acc.err, acc.status = err, writeError(w, err)
-		return
+		return false
 	}
+	untrack := s.track(rt.Model.Name)
 	ctx, acc.ticket, err = s.admit(ctx, w, rt.Model.Name, req.Model, req, acc.bodySize, &rr)
 	if err != nil {
+		untrack()
 		acc.err, acc.status = err, writeError(w, err)
-		return
+		return false
 	}
+	*c = chatCall{ctx: ctx, rt: rt, req: req, rr: rr, untrack: untrack}
 	if s.o.RequestTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.o.RequestTimeout)
-		defer cancel()
+		c.ctx, c.cancel = context.WithTimeout(ctx, s.o.RequestTimeout)
 	}
-	if req.Stream {
-		s.stream(ctx, w, rt, req, rr, &acc)
-		return
-	}
-	s.reply(ctx, w, r, rt, req, &rr, &acc)
+	return true
 }
 
 func tooLarge(limit int64) error {

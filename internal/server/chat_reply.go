@@ -2,15 +2,11 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 
 	"go.uber.org/zap"
 
-	"github.com/windrose-gw/windrose/internal/executor"
-	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/internal/openaiapi"
-	"github.com/windrose-gw/windrose/internal/router"
 )
 
 // reply serves a non-streamed chat request, writing the answer into a
@@ -20,8 +16,8 @@ import (
 // locals would make it larger (BENCHMARKS.md, memory per stream).
 //
 //go:noinline
-func (s *Server) reply(ctx context.Context, w http.ResponseWriter, r *http.Request, rt *executor.Route, req *llm.ChatRequest, rr *router.Request, acc *access) {
-	resp, res, err := s.o.Executor.Chat(ctx, rt, req, *rr)
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, c *chatCall, acc *access) {
+	resp, res, err := s.o.Executor.Chat(c.ctx, c.rt, c.req, c.rr)
 	acc.res = res
 	if err != nil {
 		setRouteHeaders(w.Header(), nil, res.Attempts)

@@ -16,13 +16,13 @@ import (
 	"github.com/windrose-gw/windrose/internal/state"
 )
 
-type keyCtx struct{}
-
 // KeyOf returns the client key a request authenticated with, nil when
 // windrose runs without client auth.
 func KeyOf(ctx context.Context) *keys.Key {
-	k, _ := ctx.Value(keyCtx{}).(*keys.Key)
-	return k
+	if info := infoOf(ctx); info != nil {
+		return info.key
+	}
+	return nil
 }
 
 // auth holds the current config snapshot for the request (see Snapshot)
@@ -32,15 +32,21 @@ func (s *Server) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sn := s.acquire()
 		defer sn.release()
-		ctx := context.WithValue(r.Context(), snapCtx{}, sn)
+		info := infoOf(r.Context())
+		if info == nil { // a chain without requestID (tests)
+			info = &reqInfo{}
+			r = r.WithContext(context.WithValue(r.Context(), infoCtx{}, info))
+		}
+		info.snap = sn
 		if sn.Keys.Empty() {
-			next.ServeHTTP(w, r.WithContext(ctx))
+			next.ServeHTTP(w, r)
 			return
 		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if ok {
 			if k, found := sn.Keys.Lookup(strings.TrimSpace(got)); found {
-				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, keyCtx{}, k)))
+				info.key = k
+				next.ServeHTTP(w, r)
 				return
 			}
 		}

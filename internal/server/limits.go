@@ -15,12 +15,19 @@ import (
 // limitInFlight answers 503 "overloaded" with Retry-After: 1 to /v1
 // requests beyond server.max_in_flight, instead of queueing them without
 // bound (each holds a goroutine, a body buffer and often an upstream
-// connection).
-func (s *Server) limitInFlight(next http.Handler) http.Handler {
-	if s.o.MaxInFlight <= 0 {
-		return next
+// connection). The API's routes share one cap (slots); the admin
+// listener's status route has a cap of its own, so a saturated API never
+// blinds its operator.
+func (s *Server) limitInFlight(slots chan struct{}) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if slots == nil {
+			return next
+		}
+		return s.limited(slots, next)
 	}
-	slots := make(chan struct{}, s.o.MaxInFlight)
+}
+
+func (s *Server) limited(slots chan struct{}, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case slots <- struct{}{}:

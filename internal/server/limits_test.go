@@ -92,6 +92,11 @@ func TestInFlightCap(t *testing.T) {
 	if resp.StatusCode != 503 || deref(e.Error.Code) != "overloaded" || resp.Header.Get("Retry-After") != "1" {
 		t.Fatalf("status %d code %q Retry-After %q, want 503 overloaded 1: %s", resp.StatusCode, deref(e.Error.Code), resp.Header.Get("Retry-After"), body)
 	}
+	// One cap for every /v1 route: chat is served off the router
+	// (Server.ServeHTTP), and must not have a cap of its own.
+	if resp, body := do(t, "POST", base+"/v1/responses", `{"model":"mistral-medium","input":"hi"}`, nil); resp.StatusCode != 503 {
+		t.Fatalf("responses while chat holds the only slot: %d %s, want 503", resp.StatusCode, body)
+	}
 	// The slot frees once the trickler is done: finish its body.
 	fmt.Fprint(c, strings.Repeat(" ", 1000-len(`{"model":`)))
 	if r, _ := readResponse(t, c, br); r.StatusCode != 400 {
@@ -156,6 +161,41 @@ func TestGetModel(t *testing.T) {
 		_ = json.Unmarshal(b, &raw)
 		if raw["id"] != tc.want || raw["object"] != "model" || raw["owned_by"] != "windrose" || raw["created"] == nil {
 			t.Errorf("%s: %s", tc.id, b)
+		}
+	}
+}
+
+// TestChatRoute: POST /v1/chat/completions skips the router (ServeHTTP),
+// so every other spelling of it must still get the router's answer, and
+// the served one the whole middleware chain (request id, auth).
+func TestChatRoute(t *testing.T) {
+	_, base, _ := start(t, "")
+	body := `{"model":"mistral-medium","messages":[{"role":"user","content":"hi"}]}`
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"POST", "/v1/chat/completions", 200, ""},
+		{"GET", "/v1/chat/completions", 404, "method_not_allowed"},
+		{"PUT", "/v1/chat/completions", 404, "method_not_allowed"},
+		{"POST", "/v1/chat/completions/", 404, "not_found"},
+		{"POST", "/v1/chat%2Fcompletions", 404, "not_found"},
+		{"POST", "/v1/Chat/completions", 404, "not_found"},
+	} {
+		resp, b := do(t, tc.method, base+tc.path, body, map[string]string{"X-Request-Id": "route-test"})
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s %s: status %d, want %d: %s", tc.method, tc.path, resp.StatusCode, tc.status, b)
+			continue
+		}
+		if got := resp.Header.Get("X-Request-Id"); got != "route-test" {
+			t.Errorf("%s %s: X-Request-Id %q, want the client's", tc.method, tc.path, got)
+		}
+		if tc.code != "" {
+			var e apiError
+			if json.Unmarshal(b, &e) != nil || deref(e.Error.Code) != tc.code {
+				t.Errorf("%s %s: %s, want code %s", tc.method, tc.path, b, tc.code)
+			}
 		}
 	}
 }

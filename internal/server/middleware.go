@@ -10,10 +10,27 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
+	"github.com/windrose-gw/windrose/internal/keys"
 	"github.com/windrose-gw/windrose/internal/openaiapi"
 )
 
-type ctxKey struct{}
+// reqInfo is what the middleware learn about a request, kept in one
+// context value: the request is copied (WithContext) once, by requestID,
+// instead of once per fact; auth fills in the rest before it calls on. A
+// stream holds these copies for as long as it lasts.
+type reqInfo struct {
+	id   string
+	snap *Snapshot // the config snapshot the request holds (auth)
+	key  *keys.Key // the client key it authenticated with (auth); nil without
+}
+
+type infoCtx struct{}
+
+// infoOf returns the request's reqInfo, nil outside requestID.
+func infoOf(ctx context.Context) *reqInfo {
+	info, _ := ctx.Value(infoCtx{}).(*reqInfo)
+	return info
+}
 
 // requestID takes the client's X-Request-Id when it is sane, else makes one,
 // and echoes it on the response.
@@ -24,14 +41,16 @@ func requestID(next http.Handler) http.Handler {
 			id = newID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoCtx{}, &reqInfo{id: id})))
 	})
 }
 
 // RequestID returns the request id of ctx.
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(ctxKey{}).(string)
-	return id
+	if info := infoOf(ctx); info != nil {
+		return info.id
+	}
+	return ""
 }
 
 func saneID(id string) bool {

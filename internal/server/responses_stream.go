@@ -142,7 +142,7 @@ func (s *Server) responsesStream(ctx context.Context, w http.ResponseWriter, rt 
 	sink.done = func(out *responsesapi.Response) {
 		s.save(ctx, x, responsesapi.AppendResponse(nil, out), out)
 	}
-	usage, res, err := s.o.Executor.Stream(ctx, rt, x.req.Chat, rr, sink)
+	usage, res, err := s.o.Executor.Stream(ctx, rt, x.req.Chat, &rr, sink)
 	acc.res, acc.usage, acc.err = res, usage, err
 	if !res.Committed {
 		setRouteHeaders(w.Header(), nil, res.Attempts)

@@ -64,7 +64,9 @@ type Server struct {
 	o       Options
 	snap    atomic.Pointer[Snapshot] // routes and keys; swapped by a reload
 	handler http.Handler
-	admin   http.Handler // nil unless Options.SeparateAdmin
+	chat    http.Handler  // POST /v1/chat/completions, without the router (see ServeHTTP)
+	admin   http.Handler  // nil unless Options.SeparateAdmin
+	slots   chan struct{} // server.max_in_flight (nil: no cap), shared by every route
 	ready   atomic.Bool
 	created int64
 }
@@ -77,11 +79,11 @@ func New(o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	s := &Server{o: o, created: o.Now().Unix()}
+	s := &Server{o: o, created: o.Now().Unix(), slots: newSlots(o.MaxInFlight)}
 	s.snap.Store(&Snapshot{Catalog: o.Catalog, Keys: o.Keys})
 	s.ready.Store(true)
-	api := s.router(func(r chi.Router) {
-		r.Post("/v1/chat/completions", s.chat)
+	api := s.router(s.slots, func(r chi.Router) {
+		r.Post("/v1/chat/completions", s.chatCompletions) // served by s.chat, see ServeHTTP
 		r.Post("/v1/responses", s.responses)
 		r.Get("/v1/responses/{id}", s.getResponse)
 		r.Delete("/v1/responses/{id}", s.deleteResponse)
@@ -95,29 +97,30 @@ func New(o Options) *Server {
 	}
 	status := func(r chi.Router) { r.Get("/v1/windrose/status", s.status) }
 	if o.SeparateAdmin {
-		admin := s.router(status)
+		admin := s.router(newSlots(o.MaxInFlight), status)
 		admin.Group(adminRoutes)
 		s.admin = admin
 	} else {
 		api.Group(adminRoutes)
 		api.Group(func(r chi.Router) {
-			r.Use(s.traced, s.limitInFlight, s.auth)
+			r.Use(s.traced, s.limitInFlight(s.slots), s.auth)
 			status(r)
 		})
 	}
 	s.handler = api
+	s.chat = requestID(s.recoverer(s.traced(s.limitInFlight(s.slots)(s.auth(http.HandlerFunc(s.chatCompletions))))))
 	return s
 }
 
 // router is a router with the health endpoints and, behind tracing, the
-// in-flight cap and client auth, the routes v adds.
-func (s *Server) router(v func(chi.Router)) chi.Router {
+// in-flight cap of slots and client auth, the routes v adds.
+func (s *Server) router(slots chan struct{}, v func(chi.Router)) chi.Router {
 	r := chi.NewRouter()
 	r.Use(requestID, s.recoverer)
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { writePlain(w, http.StatusOK, "ok\n") })
 	r.Get("/readyz", s.readyz)
 	r.Group(func(r chi.Router) {
-		r.Use(s.traced, s.limitInFlight, s.auth)
+		r.Use(s.traced, s.limitInFlight(slots), s.auth)
 		v(r)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -129,13 +132,34 @@ func (s *Server) router(v func(chi.Router)) chi.Router {
 	return r
 }
 
+// newSlots is an in-flight cap of n (nil: none).
+func newSlots(n int) chan struct{} {
+	if n <= 0 {
+		return nil
+	}
+	return make(chan struct{}, n)
+}
+
 // Admin is the handler for server.admin_listen: /metrics, /healthz,
 // /readyz and GET /v1/windrose/status. It is nil unless
 // Options.SeparateAdmin; the API handler serves them then.
 func (s *Server) Admin() http.Handler { return s.admin }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. POST /v1/chat/completions, nearly all
+// of the traffic, goes straight to the same middleware chain the router
+// would run: the router's frames stay on the stack of every stream for as
+// long as it lasts (a few hundred bytes that decide whether a stream's
+// goroutine fits an 8 KiB stack; BENCHMARKS.md, memory per stream), and it
+// copies the request once more to carry route parameters this route has
+// none of. Any other method or spelling of the path takes the router (405,
+// 404, an escaped path).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/v1/chat/completions" && r.URL.RawPath == "" {
+		s.chat.ServeHTTP(w, r)
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
 
 // SetReady flips readiness; /readyz answers 503 while not ready.
 func (s *Server) SetReady(v bool) { s.ready.Store(v) }

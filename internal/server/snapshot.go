@@ -70,13 +70,11 @@ func (s *Server) Swap(sn *Snapshot) {
 // Current returns the snapshot new requests get.
 func (s *Server) Current() *Snapshot { return s.snap.Load() }
 
-type snapCtx struct{}
-
 // snapOf returns the snapshot a request holds (the current one outside a
 // request).
 func (s *Server) snapOf(ctx context.Context) *Snapshot {
-	if sn, ok := ctx.Value(snapCtx{}).(*Snapshot); ok {
-		return sn
+	if info := infoOf(ctx); info != nil && info.snap != nil {
+		return info.snap
 	}
 	return s.snap.Load()
 }

@@ -5,13 +5,13 @@ import (
 
 	"go.uber.org/zap"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
 	"github.com/windrose-gw/windrose/internal/openaiapi"
-	"github.com/windrose-gw/windrose/internal/router"
 )
 
 // sseSink writes a committed stream to the client in OpenAI's chunk format,
@@ -20,7 +20,8 @@ import (
 type sseSink struct {
 	w         http.ResponseWriter
 	rc        *http.ResponseController
-	buf       []byte
+	buf       []byte  // the chunks being written; nil between writes (see take)
+	bp        *[]byte // buf's pool entry
 	hdr       openaiapi.ChunkHeader
 	target    *executor.Target
 	usageNull bool // include_usage asked: OpenAI sends "usage":null on every chunk
@@ -38,6 +39,33 @@ type sseSink struct {
 	writeTimeout time.Duration
 	timedOut     bool
 	dl           writeDeadline
+}
+
+// chunkBufs recycles the buffers chunks are encoded into. A stream holds
+// one only while it writes: a slow stream waits for its provider nearly
+// all of its life, and with thousands at once a buffer kept per stream
+// was a kilobyte each (issue 15, memory per stream).
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// take gives s an empty buffer to encode into.
+func (s *sseSink) take() {
+	if s.bp == nil {
+		s.bp = chunkBufs.Get().(*[]byte)
+	}
+	s.buf = (*s.bp)[:0]
+}
+
+// drop hands the buffer back once its bytes are written (net/http has
+// copied them). An unusually large one is left to the collector.
+func (s *sseSink) drop() {
+	if s.bp == nil {
+		return
+	}
+	if cap(s.buf) <= 64<<10 {
+		*s.bp = s.buf[:0]
+		chunkBufs.Put(s.bp)
+	}
+	s.bp, s.buf = nil, nil
 }
 
 // deadline arms the write deadline for the next write to the client.
@@ -73,7 +101,8 @@ func (s *sseSink) Event(ev *llm.StreamEvent) error {
 	if s.flushErr != nil {
 		return s.flushErr
 	}
-	s.buf = s.buf[:0]
+	s.take()
+	defer s.drop()
 	if !s.started {
 		s.start(ev)
 	}
@@ -105,7 +134,9 @@ func (s *sseSink) Batch() func() {
 // Seam implements executor.Seamer: an SSE comment marks, for humans, where
 // the stream continues on another deployment; SSE parsers ignore it.
 func (s *sseSink) Seam(deployment string) error {
-	s.buf = append(s.buf[:0], ": resumed on "...)
+	s.take()
+	defer s.drop()
+	s.buf = append(s.buf, ": resumed on "...)
 	s.buf = append(s.buf, deployment...)
 	s.buf = append(s.buf, "\n\n"...)
 	if s.batching {
@@ -190,7 +221,8 @@ func (s *sseSink) flush() error {
 // handler then aborts the connection, so that SSE parsers that ignore the
 // error event still see an incomplete response.
 func (s *sseSink) end(usage *llm.Usage, err error) (failed bool) {
-	s.buf = s.buf[:0]
+	s.take()
+	defer s.drop()
 	if !s.started && err == nil {
 		s.start(&llm.StreamEvent{})
 		s.announce(0)
@@ -219,12 +251,13 @@ func (s *sseSink) end(usage *llm.Usage, err error) (failed bool) {
 	return failed
 }
 
-func (s *Server) stream(ctx context.Context, w http.ResponseWriter, rt *executor.Route, req *llm.ChatRequest, rr router.Request, acc *access) {
+func (s *Server) stream(w http.ResponseWriter, c *chatCall, acc *access) {
+	ctx := c.ctx
 	sink := &sseSink{
-		w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 1024),
-		usageNull: req.IncludeUsage, now: s.o.Now, reqID: RequestID(ctx), writeTimeout: s.o.StreamWriteTimeout,
+		w: w, rc: http.NewResponseController(w),
+		usageNull: c.req.IncludeUsage, now: s.o.Now, reqID: RequestID(ctx), writeTimeout: s.o.StreamWriteTimeout,
 	}
-	usage, res, err := s.o.Executor.Stream(ctx, rt, req, rr, sink)
+	usage, res, err := s.o.Executor.Stream(ctx, c.rt, c.req, &c.rr, sink)
 	acc.res, acc.usage, acc.err = res, usage, err
 	if !res.Committed {
 		setRouteHeaders(w.Header(), nil, res.Attempts)
