@@ -3,8 +3,11 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -83,6 +86,7 @@ func holdSlowStreams(b *testing.B, base string, n int) {
 		b.Fatalf("%d of %d streams failed", f, n)
 	}
 	after := memNow()
+	heapProfile(b, base)
 	cancel()
 	wg.Wait()
 	per := func(a, z uint64) float64 { return (float64(z) - float64(a)) / float64(n) }
@@ -125,4 +129,24 @@ func startingStack() uint64 {
 	s := []metrics.Sample{{Name: "/gc/stack/starting-size:bytes"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
+}
+
+// heapProfile writes a heap profile of the process while the streams are
+// held to $WINDROSE_SLOWSTREAMS_HEAP.<port> when that is set: what a held
+// stream keeps alive, by allocation site (go tool pprof -sample_index
+// inuse_space).
+func heapProfile(b *testing.B, base string) {
+	prefix := os.Getenv("WINDROSE_SLOWSTREAMS_HEAP")
+	if prefix == "" {
+		return
+	}
+	f, err := os.Create(prefix + "." + base[strings.LastIndexByte(base, ':')+1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("heap profile of %s: %s", base, f.Name())
 }
