@@ -51,11 +51,30 @@ func Post(ctx context.Context, client *http.Client, r Request, provider string) 
 	} else {
 		req.Header.Set("Accept", "application/json")
 	}
-	resp, err := client.Do(req)
+	resp, err := roundTrip(client, req)
 	if err != nil {
 		return nil, TransportError(ctx, err, provider)
 	}
 	return resp, nil
+}
+
+// roundTrip sends req on client's transport, as client.Do would, except
+// that it follows no redirect: a provider's API never redirects a POST,
+// and following one would re-send the prompt and the request's
+// credentials to wherever it points (net/http's client strips only some
+// headers, and only for another host). A 3xx then fails the attempt as the
+// provider's error. It also spares each request the copy of its
+// headers Do keeps for redirects. A client with a cookie jar or its own
+// timeout goes through Do, which implements those.
+func roundTrip(client *http.Client, req *http.Request) (*http.Response, error) {
+	if client.Jar != nil || client.Timeout != 0 {
+		return client.Do(req)
+	}
+	rt := client.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return rt.RoundTrip(req)
 }
 
 // TransportError classifies a network-level failure: the caller's
