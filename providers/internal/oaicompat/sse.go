@@ -37,7 +37,8 @@ type SSEReader struct {
 	src     primed        // what br reads: a byte read while parked, then the body
 	maxLine int
 	long    []byte // assembles a line longer than br's buffer
-	data    []byte
+	data    []byte  // the event's payload; from dataBufs, nil between events
+	dataBuf *[]byte // data's pool entry
 	event   []byte
 	id      []byte
 	hasData bool
@@ -63,6 +64,24 @@ var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readB
 // SSEReader.long. 16 KiB held by every in-flight stream was memory per
 // stream (issue 15).
 const readBufSize = 4 << 10
+
+// dataBufs recycles event payload buffers the same way: a payload is only
+// valid until the next call to Next, so Next hands it back first, and a
+// reader waiting for its next event holds none.
+var dataBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// dropData hands the payload buffer back (a very large one is left to the
+// collector).
+func (s *SSEReader) dropData() {
+	if s.dataBuf == nil {
+		return
+	}
+	if cap(s.data) <= 64<<10 {
+		*s.dataBuf = s.data[:0]
+		dataBufs.Put(s.dataBuf)
+	}
+	s.dataBuf, s.data = nil, nil
+}
 
 // A reader parks between events when nothing is buffered: its buffer goes
 // back to readBufs, and the next event's first byte is read into primed
@@ -127,6 +146,7 @@ func (s *SSEReader) unpark() error {
 // Release hands the read buffer back for another reader; Next returns
 // io.EOF from then on. Payloads Next returned must no longer be used.
 func (s *SSEReader) Release() {
+	s.dropData()
 	if s.br != nil {
 		s.br.Reset(nil)
 		readBufs.Put(s.br)
@@ -153,7 +173,8 @@ func (s *SSEReader) Next() ([]byte, error) {
 	if s.done || s.eof {
 		return nil, io.EOF
 	}
-	s.data, s.event, s.hasData = s.data[:0], s.event[:0], false
+	s.dropData()
+	s.event, s.hasData = s.event[:0], false
 	for {
 		line, err := s.readLine()
 		if err == io.EOF {
@@ -200,6 +221,10 @@ func (s *SSEReader) field(line []byte) {
 	}
 	switch string(name) {
 	case "data":
+		if s.dataBuf == nil {
+			s.dataBuf = dataBufs.Get().(*[]byte)
+			s.data = (*s.dataBuf)[:0]
+		}
 		if s.hasData {
 			s.data = append(s.data, '\n')
 		}
