@@ -96,9 +96,11 @@ func (d *decoder) decode(body []byte) (out *llm.ChatResponse, inBand, ok bool) {
 		return nil, false, false
 	}
 	// fastjson's parser is lenient (it takes NaN, bad escapes, control
-	// characters in strings); its validator is as strict as encoding/json
-	// and runs only on bodies the parser took, whose depth it has bounded.
-	if fastjson.ValidateBytes(body) != nil {
+	// characters in strings). Its validator is as strict as encoding/json
+	// but for control characters before a string's last escape, which
+	// ctlInString catches; it runs only on bodies the parser took, whose
+	// depth the parser has bounded (the validator's recursion has no bound).
+	if fastjson.ValidateBytes(body) != nil || ctlInString(body) {
 		return nil, false, false
 	}
 	out = &llm.ChatResponse{}

@@ -149,6 +149,10 @@ var oddBodies = []struct {
 	{"error with wrong-typed choices", `{"error":{"message":"m"},"choices":1}`, false},
 	// Syntax that fastjson's parser takes and encoding/json does not.
 	{"control character", "{\"id\":\"a\x01\",\"choices\":[{}]}", false},
+	// fastjson's validator only looks after a string's last escape.
+	{"control character before an escape", "{\"x\":\"\x00\\\\b\",\"choices\":[{}]}", false},
+	{"tab in a key before an escape", "{\"a\tb\\\\n\":1,\"choices\":[{}]}", false},
+	{"pretty-printed", "{\n\t\"choices\": [\r\n {}\n]\n}", true},
 	{"bad escape", `{"id":"\x","choices":[{}]}`, false},
 	{"short unicode escape", `{"id":"\u12","choices":[{}]}`, false},
 	{"leading zero", `{"created":01,"choices":[{}]}`, false},

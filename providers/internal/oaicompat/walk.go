@@ -328,6 +328,26 @@ func appendUnquoted(dst, s []byte) ([]byte, bool) {
 	return dst, true
 }
 
+// ctlInString reports whether a string in the valid JSON text b holds a
+// control character, which JSON and encoding/json forbid.
+func ctlInString(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return false
+		}
+		for i += j + 1; i < len(b) && b[i] != '"'; i++ {
+			switch c := b[i]; {
+			case c == '\\':
+				i++
+			case c < 0x20:
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // hex4 decodes four validated hex digits.
 func hex4(b []byte) rune {
 	var r rune
