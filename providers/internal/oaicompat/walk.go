@@ -2,6 +2,7 @@ package oaicompat
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -329,8 +330,13 @@ func appendUnquoted(dst, s []byte) ([]byte, bool) {
 }
 
 // ctlInString reports whether a string in the valid JSON text b holds a
-// control character, which JSON and encoding/json forbid.
+// control character, which JSON and encoding/json forbid. A body without
+// any (compact JSON, the usual answer) is cleared eight bytes at a time;
+// one with line breaks between its tokens is walked string by string.
 func ctlInString(b []byte) bool {
+	if !hasCtl(b) {
+		return false
+	}
 	for i := 0; i < len(b); i++ {
 		j := bytes.IndexByte(b[i:], '"')
 		if j < 0 {
@@ -343,6 +349,27 @@ func ctlInString(b []byte) bool {
 			case c < 0x20:
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// hasCtl reports whether b holds a byte below 0x20. For eight bytes x,
+// (x - 0x20 in each byte) &^ x has a byte's top bit set only if some byte
+// of x is below 0x20 (a borrow can mark the wrong byte, never a clean
+// word).
+func hasCtl(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x-0x20*ones)&^x&highs != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 {
+			return true
 		}
 	}
 	return false
