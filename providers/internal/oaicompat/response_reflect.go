@@ -8,8 +8,8 @@ import (
 	"github.com/windrose-gw/windrose/internal/llm"
 )
 
-// The types below are the targets of the reflective fallback. decodeFast
-// follows the same field names and types by hand.
+// The types below are the targets of the reflective fallback. The fastjson
+// walk (decoder.decode, walk.go) follows the same names and types by hand.
 
 // wireResponse is an OpenAI-dialect chat.completion. Mistral, OpenRouter
 // and OpenAI-compatible servers all answer in this shape.
@@ -53,7 +53,7 @@ type wireUsage struct {
 }
 
 // decodeReflect is the encoding/json decoder DecodeResponse replaced, kept
-// unchanged as its exact fallback: decodeFast hands it every body it does
+// unchanged as its exact fallback: decoder.decode hands it every body it does
 // not take itself (see response.go), so the two together behave as this
 // one always did.
 func decodeReflect(body []byte, mapID func(string) string) (*llm.ChatResponse, *InBandError, error) {
