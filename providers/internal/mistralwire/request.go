@@ -75,7 +75,8 @@ func (d Dialect) appendChatRequest(dst []byte, req *llm.ChatRequest, model strin
 	if raw := req.Extra["prompt_cache_key"]; len(raw) > 0 && !d.NoPromptCacheKey {
 		// A hint: one that is not a string is dropped, never an error.
 		var key string
-		if _ = json.Unmarshal(raw, &key); key != "" {
+		_ = json.Unmarshal(raw, &key)
+		if key != "" {
 			dst = append(dst, `,"prompt_cache_key":`...)
 			dst = openaiapi.AppendMarshalString(dst, key)
 		}
