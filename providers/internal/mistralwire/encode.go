@@ -231,24 +231,25 @@ func appendOptBool(dst []byte, key string, b *bool) []byte {
 }
 
 // sizeHint estimates the encoded size of req, so the body is allocated once
-// in the common case: the text it copies plus room for keys and escapes.
+// in the common case without holding much more than it needs: the text it
+// copies plus about what the keys and punctuation around each piece take.
 func sizeHint(req *llm.ChatRequest, model string) int {
-	n := 256 + len(model)
+	n := 128 + len(model) // {"model":…,"messages":[…],"stream":false} and a few knobs
 	for i := range req.Messages {
 		m := &req.Messages[i]
-		n += 48 + len(m.Content) + len(m.Name) + len(m.ToolCallID)
+		n += 40 + len(m.Content) + len(m.Name)
 		for j := range m.Parts {
-			n += 48 + len(m.Parts[j].Text) + len(m.Parts[j].ImageURL)
+			n += 56 + len(m.Parts[j].Text) + len(m.Parts[j].ImageURL)
 		}
 		for j := range m.ToolCalls {
-			n += 72 + len(m.ToolCalls[j].Name) + len(m.ToolCalls[j].Arguments)*9/8
+			n += 80 + len(m.ToolCalls[j].Name) + len(m.ToolCalls[j].Arguments)*9/8
 		}
 	}
 	for i := range req.Tools {
-		n += 64 + len(req.Tools[i].Name) + len(req.Tools[i].Description) + len(req.Tools[i].Parameters)
+		n += 80 + len(req.Tools[i].Name) + len(req.Tools[i].Description) + len(req.Tools[i].Parameters)
 	}
 	if rf := req.ResponseFormat; rf != nil {
-		n += 64 + len(rf.Name) + len(rf.Description) + len(rf.Schema)
+		n += 80 + len(rf.Name) + len(rf.Description) + len(rf.Schema)
 	}
 	return n + n/16
 }
