@@ -14,15 +14,46 @@ const hexDigits = "0123456789abcdef"
 // safe inside JavaScript. '<', '>' and '&' are left alone (no HTML here).
 func AppendString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
 
+// AppendMarshalString appends s exactly as json.Marshal writes a string:
+// as AppendString, and also '<', '>' and '&' as \u003c, \u003e and
+// \u0026, and each invalid UTF-8 byte as the escape \ufffd. It is for
+// upstream bodies that must stay byte for byte what json.Marshal of a wire
+// struct produced (goldens, and caches or signatures over the body).
+func AppendMarshalString(dst []byte, s string) []byte { return appendMarshalString(dst, s) }
+
+// rawASCII[c] reports whether ASCII byte c may be copied into a JSON string
+// as is; marshalRawASCII also escapes what json.Marshal escapes for HTML.
+// One table lookup per byte keeps the common path as short as the
+// comparisons it replaces.
+var rawASCII, marshalRawASCII = asciiTables()
+
+func asciiTables() (plain, marshal [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\'
+		marshal[c] = plain[c] && c != '<' && c != '>' && c != '&'
+	}
+	return plain, marshal
+}
+
 // appendJSONString serves both strings and the byte slices of stream deltas,
 // so neither needs a conversion (and its allocation).
 func appendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
+	return appendEscaped(dst, s, &rawASCII, false)
+}
+
+func appendMarshalString(dst []byte, s string) []byte {
+	return appendEscaped(dst, s, &marshalRawASCII, true)
+}
+
+// appendEscaped writes s quoted, copying the ASCII bytes raw[c] allows as
+// they are; marshal selects json.Marshal's form for invalid UTF-8.
+func appendEscaped[S ~string | ~[]byte](dst []byte, s S, raw *[utf8.RuneSelf]bool, marshal bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if raw[c] {
 				i++
 				continue
 			}
@@ -35,7 +66,11 @@ func appendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 		r, n := decodeRune(s, i)
 		if r == utf8.RuneError && n == 1 {
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\ufffd"...)
+			if marshal {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, "\ufffd"...)
+			}
 			i++
 			start = i
 			continue

@@ -130,6 +130,23 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
+// FuzzAppendMarshalString holds AppendMarshalString to json.Marshal byte
+// for byte: mistralwire relies on it to keep upstream bodies unchanged.
+func FuzzAppendMarshalString(f *testing.F) {
+	for _, s := range []string{"", "plain", "q\"b\\", "\x00\x1f\x7f\b\f", "é😀", "\xff\xe2\x82", "\u2028\u2029", "<>&", "\ufffd", "\xed\xa0\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendMarshalString(nil, s); string(got) != string(want) {
+			t.Fatalf("AppendMarshalString(%q) = %s, json.Marshal %s", s, got, want)
+		}
+	})
+}
+
 // FuzzScanString compares the scanner's string decoding with encoding/json
 // on arbitrary string literals.
 func FuzzScanString(f *testing.F) {

@@ -8,9 +8,16 @@ import (
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
+	"github.com/windrose-gw/windrose/internal/openaiapi"
 )
 
-// toChatRequest translates req into Mistral's wire request for model.
+// appendChatRequest appends req as Mistral's ChatCompletionRequest for
+// model, translating as it goes; there is no intermediate wire struct.
+// Mistral rejects unknown fields with 422, so nothing is written that is
+// not listed here (PROVIDERS.md §1.2). Members come in the order, and are
+// left out under the conditions, that json.Marshal of the former struct
+// gave (reference_types_test.go keeps it as the reference the fuzz test
+// compares against), so the bytes on the wire did not change.
 //
 // Mapped: developer → system role, seed → random_seed, MaxTokens →
 // max_tokens, tool_choice required → "any" (Mistral's own word; it also
@@ -22,54 +29,179 @@ import (
 // always sends usage), the rest of Extra (logprobs, logit_bias,
 // service_tier, store…), and message names except on tool messages.
 // Tool-call ids are rewritten through ids.
-func (d Dialect) toChatRequest(req *llm.ChatRequest, model string, ids *IDMap) (*chatRequest, error) {
-	out := &chatRequest{
-		Model:             model,
-		Temperature:       req.Temperature,
-		TopP:              req.TopP,
-		MaxTokens:         req.MaxTokens,
-		Stream:            req.Stream,
-		Stop:              req.Stop,
-		RandomSeed:        req.Seed,
-		Metadata:          req.Metadata,
-		PresencePenalty:   req.PresencePenalty,
-		FrequencyPenalty:  req.FrequencyPenalty,
-		N:                 req.N,
-		ParallelToolCalls: req.ParallelToolCalls,
-	}
+//
+// A translation error is returned as is; one that wraps errNotEncodable
+// names a raw JSON member (tool parameters, schema) that is not JSON or a
+// number that is not finite.
+func (d Dialect) appendChatRequest(dst []byte, req *llm.ChatRequest, model string, stream bool, ids *IDMap) ([]byte, error) {
+	dst = append(dst, `{"model":`...)
+	dst = openaiapi.AppendMarshalString(dst, model)
+	dst = append(dst, `,"messages":[`...)
 	ids.Reserve(req.Messages)
-	out.Messages = make([]message, 0, len(req.Messages))
 	for i := range req.Messages {
-		m, err := toMessage(&req.Messages[i], ids)
-		if err != nil {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = appendMessage(dst, &req.Messages[i], ids); err != nil {
 			return nil, fmt.Errorf("messages[%d]: %w", i, err)
 		}
-		out.Messages = append(out.Messages, m)
 	}
-	for _, t := range req.Tools {
-		out.Tools = append(out.Tools, tool{Type: "function", Function: functionDef{
-			Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict,
-		}})
+	dst = append(dst, ']')
+	// The remaining translation errors are found before anything else is
+	// encoded, so they win over an encoding error as they did when the
+	// struct was built first and marshalled after.
+	if err := checkToolChoice(req.ToolChoice); err != nil {
+		return nil, err
 	}
-	tc, err := toToolChoice(req.ToolChoice)
+	pred, err := toPrediction(req.Extra["prediction"])
 	if err != nil {
 		return nil, err
 	}
-	out.ToolChoice = tc
-	out.ResponseFormat = toResponseFormat(req.ResponseFormat)
-	if out.Prediction, err = toPrediction(req.Extra["prediction"]); err != nil {
+	if dst, err = appendSampling(dst, req, stream); err != nil {
 		return nil, err
+	}
+	if dst, err = appendFormatAndTools(dst, req); err != nil {
+		return nil, err
+	}
+	if dst, err = appendPenalties(dst, req); err != nil {
+		return nil, err
+	}
+	if pred != nil {
+		dst = append(dst, `,"prediction":{"type":"content","content":`...)
+		dst = openaiapi.AppendMarshalString(dst, *pred)
+		dst = append(dst, '}')
 	}
 	if raw := req.Extra["prompt_cache_key"]; len(raw) > 0 && !d.NoPromptCacheKey {
 		// A hint: one that is not a string is dropped, never an error.
-		_ = json.Unmarshal(raw, &out.PromptCacheKey)
+		var key string
+		_ = json.Unmarshal(raw, &key)
+		if key != "" {
+			dst = append(dst, `,"prompt_cache_key":`...)
+			dst = openaiapi.AppendMarshalString(dst, key)
+		}
 	}
-	return out, nil
+	return append(dst, '}'), nil
+}
+
+// appendSampling writes temperature, top_p, max_tokens, stream, stop,
+// random_seed and metadata.
+func appendSampling(dst []byte, req *llm.ChatRequest, stream bool) ([]byte, error) {
+	var ok bool
+	if dst, ok = appendOptFloat(dst, `,"temperature":`, req.Temperature); !ok {
+		return dst, notEncodable("temperature")
+	}
+	if dst, ok = appendOptFloat(dst, `,"top_p":`, req.TopP); !ok {
+		return dst, notEncodable("top_p")
+	}
+	if req.MaxTokens != nil {
+		dst = appendInt(append(dst, `,"max_tokens":`...), int64(*req.MaxTokens))
+	}
+	dst = appendBool(append(dst, `,"stream":`...), stream)
+	if len(req.Stop) > 0 {
+		dst = append(dst, `,"stop":[`...)
+		for i, s := range req.Stop {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = openaiapi.AppendMarshalString(dst, s)
+		}
+		dst = append(dst, ']')
+	}
+	if req.Seed != nil {
+		dst = appendInt(append(dst, `,"random_seed":`...), *req.Seed)
+	}
+	if len(req.Metadata) > 0 {
+		dst = appendMetadata(append(dst, `,"metadata":`...), req.Metadata)
+	}
+	return dst, nil
+}
+
+// appendFormatAndTools writes response_format, tools and tool_choice, whose
+// mode checkToolChoice has already accepted.
+func appendFormatAndTools(dst []byte, req *llm.ChatRequest) ([]byte, error) {
+	var ok bool
+	if rf := req.ResponseFormat; rf != nil {
+		dst = append(dst, `,"response_format":{"type":`...)
+		dst = openaiapi.AppendMarshalString(dst, string(rf.Type))
+		if rf.Type == llm.FormatJSONSchema {
+			dst = append(dst, `,"json_schema":{"name":`...)
+			dst = openaiapi.AppendMarshalString(dst, rf.Name)
+			if rf.Description != "" {
+				dst = append(dst, `,"description":`...)
+				dst = openaiapi.AppendMarshalString(dst, rf.Description)
+			}
+			// Not omitempty in Mistral's schema model: an unset schema is null.
+			dst = append(dst, `,"schema":`...)
+			if dst, ok = appendRaw(dst, rf.Schema); !ok {
+				return dst, notEncodable("response_format.json_schema.schema")
+			}
+			dst = appendOptBool(dst, `,"strict":`, rf.Strict)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, '}')
+	}
+	for i := range req.Tools {
+		t := &req.Tools[i]
+		if i == 0 {
+			dst = append(dst, `,"tools":[`...)
+		} else {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"type":"function","function":{"name":`...)
+		dst = openaiapi.AppendMarshalString(dst, t.Name)
+		if t.Description != "" {
+			dst = append(dst, `,"description":`...)
+			dst = openaiapi.AppendMarshalString(dst, t.Description)
+		}
+		if len(t.Parameters) > 0 {
+			dst = append(dst, `,"parameters":`...)
+			if dst, ok = appendRaw(dst, t.Parameters); !ok {
+				return dst, notEncodable(fmt.Sprintf("tools[%d].function.parameters", i))
+			}
+		}
+		dst = appendOptBool(dst, `,"strict":`, t.Strict)
+		dst = append(dst, "}}"...)
+		if i == len(req.Tools)-1 {
+			dst = append(dst, ']')
+		}
+	}
+	if tc := req.ToolChoice; tc != nil {
+		dst = append(dst, `,"tool_choice":`...)
+		switch tc.Mode {
+		case llm.ToolChoiceRequired:
+			dst = append(dst, `"any"`...)
+		case llm.ToolChoiceFunction:
+			dst = append(dst, `{"type":"function","function":{"name":`...)
+			dst = openaiapi.AppendMarshalString(dst, tc.Name)
+			dst = append(dst, "}}"...)
+		default: // auto or none
+			dst = openaiapi.AppendMarshalString(dst, string(tc.Mode))
+		}
+	}
+	return dst, nil
+}
+
+// appendPenalties writes presence_penalty, frequency_penalty, n and
+// parallel_tool_calls.
+func appendPenalties(dst []byte, req *llm.ChatRequest) ([]byte, error) {
+	var ok bool
+	if dst, ok = appendOptFloat(dst, `,"presence_penalty":`, req.PresencePenalty); !ok {
+		return dst, notEncodable("presence_penalty")
+	}
+	if dst, ok = appendOptFloat(dst, `,"frequency_penalty":`, req.FrequencyPenalty); !ok {
+		return dst, notEncodable("frequency_penalty")
+	}
+	if req.N != nil {
+		dst = appendInt(append(dst, `,"n":`...), int64(*req.N))
+	}
+	return appendOptBool(dst, `,"parallel_tool_calls":`, req.ParallelToolCalls), nil
 }
 
 // toPrediction maps OpenAI's prediction ({"type":"content","content": a
-// string or text parts}) to Mistral's, whose content is a string.
-func toPrediction(raw json.RawMessage) (*prediction, error) {
+// string or text parts}) to the content of Mistral's, which is a string;
+// nil when there is none.
+func toPrediction(raw json.RawMessage) (*string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
@@ -80,9 +212,9 @@ func toPrediction(raw json.RawMessage) (*prediction, error) {
 	if err := json.Unmarshal(raw, &p); err != nil || p.Type != "content" {
 		return nil, errors.New(`prediction: expected {"type":"content","content":…}`)
 	}
-	out := &prediction{Type: "content"}
-	if json.Unmarshal(p.Content, &out.Content) == nil {
-		return out, nil
+	var content string
+	if json.Unmarshal(p.Content, &content) == nil {
+		return &content, nil
 	}
 	var parts []struct {
 		Type string `json:"type"`
@@ -98,8 +230,8 @@ func toPrediction(raw json.RawMessage) (*prediction, error) {
 		}
 		b.WriteString(part.Text)
 	}
-	out.Content = b.String()
-	return out, nil
+	content = b.String()
+	return &content, nil
 }
 
 // Reserve registers the ids in msgs that Mistral accepts as they are, before
@@ -119,73 +251,15 @@ func (ids *IDMap) Reserve(msgs []llm.Message) {
 	}
 }
 
-func toMessage(m *llm.Message, ids *IDMap) (message, error) {
-	out := message{Role: string(m.Role)}
-	switch m.Role {
-	case llm.RoleDeveloper:
-		out.Role = string(llm.RoleSystem)
-	case llm.RoleSystem, llm.RoleUser, llm.RoleAssistant:
-	case llm.RoleTool:
-		out.ToolCallID = ids.Rewrite(m.ToolCallID)
-		out.Name = m.Name
-	default:
-		return out, fmt.Errorf("unsupported role %q", m.Role)
-	}
-	switch {
-	case len(m.Parts) > 0:
-		chunks := make([]contentChunk, 0, len(m.Parts))
-		for _, p := range m.Parts {
-			switch p.Type {
-			case llm.PartText:
-				chunks = append(chunks, contentChunk{Type: "text", Text: p.Text})
-			case llm.PartImageURL:
-				chunks = append(chunks, contentChunk{Type: "image_url", ImageURL: &imageURL{URL: p.ImageURL, Detail: p.Detail}})
-			default:
-				return out, fmt.Errorf("unsupported content part type %q", p.Type)
-			}
-		}
-		out.Content = chunks
-	case m.Role == llm.RoleAssistant && m.Content == "" && len(m.ToolCalls) > 0:
-		// A tool-calling turn has no text; Mistral takes null content.
-	default:
-		out.Content = m.Content
-	}
-	out.Prefix = m.Prefix && m.Role == llm.RoleAssistant
-	for _, tc := range m.ToolCalls {
-		out.ToolCalls = append(out.ToolCalls, toolCall{
-			ID: ids.Rewrite(tc.ID), Type: "function",
-			Function: functionCall{Name: tc.Name, Arguments: tc.Arguments},
-		})
-	}
-	return out, nil
-}
-
-func toToolChoice(tc *llm.ToolChoice) (any, error) {
+func checkToolChoice(tc *llm.ToolChoice) error {
 	if tc == nil {
-		return nil, nil
-	}
-	switch tc.Mode {
-	case llm.ToolChoiceAuto, llm.ToolChoiceNone:
-		return string(tc.Mode), nil
-	case llm.ToolChoiceRequired:
-		return "any", nil
-	case llm.ToolChoiceFunction:
-		named := &namedToolChoice{Type: "function"}
-		named.Function.Name = tc.Name
-		return named, nil
-	}
-	return nil, fmt.Errorf("tool_choice: unsupported mode %q", tc.Mode)
-}
-
-func toResponseFormat(rf *llm.ResponseFormat) *responseFormat {
-	if rf == nil {
 		return nil
 	}
-	out := &responseFormat{Type: string(rf.Type)}
-	if rf.Type == llm.FormatJSONSchema {
-		out.JSONSchema = &jsonSchema{Name: rf.Name, Description: rf.Description, Schema: rf.Schema, Strict: rf.Strict}
+	switch tc.Mode {
+	case llm.ToolChoiceAuto, llm.ToolChoiceNone, llm.ToolChoiceRequired, llm.ToolChoiceFunction:
+		return nil
 	}
-	return out
+	return fmt.Errorf("tool_choice: unsupported mode %q", tc.Mode)
 }
 
 // EncodeRequest translates and encodes req. Translation problems are the
@@ -196,14 +270,12 @@ func EncodeRequest(req *llm.ChatRequest, model string, stream bool) ([]byte, *ID
 
 func (d Dialect) encode(req *llm.ChatRequest, model string, stream bool) ([]byte, *IDMap, error) {
 	ids := &IDMap{}
-	wire, err := d.toChatRequest(req, model, ids)
+	body, err := d.appendChatRequest(make([]byte, 0, sizeHint(req, model)), req, model, stream, ids)
+	if errors.Is(err, errNotEncodable) {
+		return nil, nil, gwerr.Wrap(gwerr.InvalidRequest, err, "request is not encodable: invalid JSON in tool parameters or schema")
+	}
 	if err != nil {
 		return nil, nil, gwerr.Wrap(gwerr.InvalidRequest, err, "%v", err)
-	}
-	wire.Stream = stream
-	body, err := json.Marshal(wire)
-	if err != nil {
-		return nil, nil, gwerr.Wrap(gwerr.InvalidRequest, err, "request is not encodable: invalid JSON in tool parameters or schema")
 	}
 	return body, ids, nil
 }

@@ -184,12 +184,38 @@ func TestRequestInvalid(t *testing.T) {
 	}
 }
 
+// BenchmarkEncodeRequest compares the append encoder with the json.Marshal
+// path it replaced (reference_test.go) on a short chat, the e2e
+// benchmarks' request, and on a tool conversation with a schema:
+//
+//	go test -run '^$' -bench BenchmarkEncodeRequest -count 6 ./providers/internal/mistralwire/ | benchstat -col /enc -
 func BenchmarkEncodeRequest(b *testing.B) {
-	req := &llm.ChatRequest{Messages: conversation(), Tools: []llm.Tool{weatherTool}, Temperature: ptr(0.3)}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := EncodeRequest(req, "mistral-medium-2508", false); err != nil {
-			b.Fatal(err)
+	reqs := []struct {
+		name string
+		req  *llm.ChatRequest
+	}{
+		{"short", &llm.ChatRequest{Messages: []llm.Message{
+			{Role: llm.RoleSystem, Content: "You are terse."}, {Role: llm.RoleUser, Content: "Say hello in one short sentence."},
+		}, Temperature: ptr(0.2), MaxTokens: ptr(64)}},
+		{"tools", &llm.ChatRequest{Messages: conversation(), Tools: []llm.Tool{weatherTool}, Temperature: ptr(0.3),
+			ToolChoice: &llm.ToolChoice{Mode: llm.ToolChoiceAuto},
+			ResponseFormat: &llm.ResponseFormat{Type: llm.FormatJSONSchema, Name: "city", Strict: ptr(true),
+				Schema: json.RawMessage(`{"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}`)}}},
+	}
+	encs := []struct {
+		name string
+		fn   func(*llm.ChatRequest, string, bool) ([]byte, *IDMap, error)
+	}{{"marshal", Dialect{}.refEncode}, {"append", Dialect{}.encode}}
+	for _, r := range reqs {
+		for _, e := range encs {
+			b.Run("req="+r.name+"/enc="+e.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, _, err := e.fn(r.req, "mistral-medium-2508", true); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }
