@@ -64,6 +64,29 @@ type Target struct {
 	// once more (breaker, cooldown and latency state are the health
 	// tracker's, by name, and carry over).
 	unavailLogged, mismatchLogged atomic.Bool
+
+	headersOnce sync.Once
+	headers     HeaderValues
+}
+
+// HeaderValues are a deployment's routing header values (X-Windrose-*),
+// each a one-element slice to put in an http.Header as it is: built once
+// per target instead of once per response. net/http never writes into a
+// header's value slice (Clone copies, Add appends past its capacity).
+type HeaderValues struct {
+	Provider, Deployment, Region []string
+	ModelVersion                 []string // nil when undeclared
+}
+
+// HeaderValues returns t's routing header values.
+func (t *Target) HeaderValues() *HeaderValues {
+	t.headersOnce.Do(func() {
+		t.headers = HeaderValues{Provider: []string{t.Provider}, Deployment: []string{t.Name}, Region: []string{t.Region}}
+		if t.ModelVersion != "" {
+			t.headers.ModelVersion = []string{t.ModelVersion}
+		}
+	})
+	return &t.headers
 }
 
 // Route is a model alias compiled for execution: RouteConfig, which a

@@ -136,17 +136,34 @@ func tooLarge(limit int64) error {
 	return e
 }
 
+// setRouteHeaders names the deployment that answered. The values are
+// shared, built once (Target.HeaderValues, attemptValues): a Set per
+// header allocated its value slice on every response, and a stream holds
+// them for as long as it lasts.
 func setRouteHeaders(h http.Header, t *executor.Target, attempts int) {
 	if t != nil {
-		h.Set("X-Windrose-Provider", t.Provider)
-		h.Set("X-Windrose-Deployment", t.Name)
-		h.Set("X-Windrose-Region", t.Region)
-		if t.ModelVersion != "" {
-			h.Set("X-Windrose-Model-Version", t.ModelVersion)
+		v := t.HeaderValues()
+		h["X-Windrose-Provider"] = v.Provider
+		h["X-Windrose-Deployment"] = v.Deployment
+		h["X-Windrose-Region"] = v.Region
+		if v.ModelVersion != nil {
+			h["X-Windrose-Model-Version"] = v.ModelVersion
 		}
+	}
+	if attempts >= 0 && attempts < len(attemptValues) {
+		h["X-Windrose-Attempts"] = attemptValues[attempts]
+		return
 	}
 	h.Set("X-Windrose-Attempts", strconv.Itoa(attempts))
 }
+
+// attemptValues are the X-Windrose-Attempts values of the usual counts.
+var attemptValues = func() (v [16][]string) {
+	for i := range v {
+		v[i] = []string{strconv.Itoa(i)}
+	}
+	return v
+}()
 
 // splitList splits a comma-separated header value into trimmed, lower-cased
 // entries.

@@ -41,6 +41,12 @@ type sseSink struct {
 	dl           writeDeadline
 }
 
+// sseHeaders are a stream's fixed response header values, shared by every
+// stream (see setRouteHeaders).
+var sseHeaders = struct{ contentType, cacheControl, accelBuffering []string }{
+	[]string{"text/event-stream"}, []string{"no-cache"}, []string{"no"},
+}
+
 // chunkBufs recycles the buffers chunks are encoded into. A stream holds
 // one only while it writes: a slow stream waits for its provider nearly
 // all of its life, and with thousands at once a buffer kept per stream
@@ -88,9 +94,9 @@ func (s *sseSink) Commit(t *executor.Target, attempts int) error {
 	s.target = t
 	h := s.w.Header()
 	setRouteHeaders(h, t, attempts)
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
+	h["Content-Type"] = sseHeaders.contentType
+	h["Cache-Control"] = sseHeaders.cacheControl
+	h["X-Accel-Buffering"] = sseHeaders.accelBuffering
 	s.w.WriteHeader(http.StatusOK)
 	s.deadline()
 	sendHeaders(s.rc)
