@@ -36,7 +36,7 @@ type SSEReader struct {
 	br      *bufio.Reader // from readBufs; nil while parked
 	src     primed        // what br reads: a byte read while parked, then the body
 	maxLine int
-	long    []byte // assembles a line longer than br's buffer
+	long    []byte  // assembles a line longer than br's buffer
 	data    []byte  // the event's payload; from dataBufs, nil between events
 	dataBuf *[]byte // data's pool entry
 	event   []byte
