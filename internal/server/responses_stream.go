@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/windrose-gw/windrose/internal/bufpool"
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
@@ -20,7 +21,8 @@ import (
 type responsesSink struct {
 	w        http.ResponseWriter
 	rc       *http.ResponseController
-	buf      []byte
+	buf      []byte       // the events being written; nil between writes
+	loan     bufpool.Loan // buf's (see sseSink.take)
 	st       responsesapi.Stream
 	target   *executor.Target
 	batching bool
@@ -64,6 +66,15 @@ func (s *responsesSink) Commit(t *executor.Target, attempts int) error {
 	return nil
 }
 
+// responseBufs lends the buffers Responses API events are encoded into,
+// as chunkBufs does for chat streams.
+var responseBufs = bufpool.New(2048)
+
+func (s *responsesSink) drop() {
+	s.loan.Return(responseBufs, s.buf)
+	s.buf = nil
+}
+
 // start sends response.created and response.in_progress, naming the
 // upstream model of the first event (else the deployment's model id).
 func (s *responsesSink) start(ev *llm.StreamEvent) {
@@ -79,7 +90,8 @@ func (s *responsesSink) Event(ev *llm.StreamEvent) error {
 	if s.flushErr != nil {
 		return s.flushErr
 	}
-	s.buf = s.buf[:0]
+	s.buf = s.loan.Take(responseBufs)
+	defer s.drop()
 	if !s.st.Started() {
 		s.start(ev)
 	}
@@ -115,7 +127,8 @@ func (s *responsesSink) flush() error {
 // success; response.failed and an error event when it broke, so a client
 // never takes a cut answer for a whole one.
 func (s *responsesSink) end(usage *llm.Usage, err error) {
-	s.buf = s.buf[:0]
+	s.buf = s.loan.Take(responseBufs)
+	defer s.drop()
 	if !s.st.Started() {
 		s.start(nil)
 	}
@@ -136,7 +149,7 @@ func (s *responsesSink) end(usage *llm.Usage, err error) {
 }
 
 func (s *Server) responsesStream(ctx context.Context, w http.ResponseWriter, rt *executor.Route, x *exchange, rr router.Request, acc *access) {
-	sink := &responsesSink{w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 2048),
+	sink := &responsesSink{w: w, rc: http.NewResponseController(w),
 		writeTimeout: s.o.StreamWriteTimeout, now: s.o.Now}
 	sink.st.Resp = responsesapi.Response{ID: x.id, CreatedAt: x.created, Req: x.req, Store: x.stored}
 	sink.done = func(out *responsesapi.Response) {

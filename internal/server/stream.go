@@ -5,9 +5,9 @@ import (
 
 	"go.uber.org/zap"
 	"net/http"
-	"sync"
 	"time"
 
+	"github.com/windrose-gw/windrose/internal/bufpool"
 	"github.com/windrose-gw/windrose/internal/executor"
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
@@ -20,8 +20,8 @@ import (
 type sseSink struct {
 	w         http.ResponseWriter
 	rc        *http.ResponseController
-	buf       []byte  // the chunks being written; nil between writes (see take)
-	bp        *[]byte // buf's pool entry
+	buf       []byte       // the chunks being written; nil between writes (see take)
+	loan      bufpool.Loan // buf's
 	hdr       openaiapi.ChunkHeader
 	target    *executor.Target
 	usageNull bool // include_usage asked: OpenAI sends "usage":null on every chunk
@@ -47,31 +47,19 @@ var sseHeaders = struct{ contentType, cacheControl, accelBuffering []string }{
 	[]string{"text/event-stream"}, []string{"no-cache"}, []string{"no"},
 }
 
-// chunkBufs recycles the buffers chunks are encoded into. A stream holds
-// one only while it writes: a slow stream waits for its provider nearly
-// all of its life, and with thousands at once a buffer kept per stream
-// was a kilobyte each (issue 15, memory per stream).
-var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+// chunkBufs lends the buffers chunks are encoded into: a stream holds one
+// only while it writes, and a slow stream waits for its provider nearly
+// all of its life.
+var chunkBufs = bufpool.New(1024)
 
 // take gives s an empty buffer to encode into.
-func (s *sseSink) take() {
-	if s.bp == nil {
-		s.bp = chunkBufs.Get().(*[]byte)
-	}
-	s.buf = (*s.bp)[:0]
-}
+func (s *sseSink) take() { s.buf = s.loan.Take(chunkBufs) }
 
 // drop hands the buffer back once its bytes are written (net/http has
-// copied them). An unusually large one is left to the collector.
+// copied them).
 func (s *sseSink) drop() {
-	if s.bp == nil {
-		return
-	}
-	if cap(s.buf) <= 64<<10 {
-		*s.bp = s.buf[:0]
-		chunkBufs.Put(s.bp)
-	}
-	s.bp, s.buf = nil, nil
+	s.loan.Return(chunkBufs, s.buf)
+	s.buf = nil
 }
 
 // deadline arms the write deadline for the next write to the client.

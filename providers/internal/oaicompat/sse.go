@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/windrose-gw/windrose/internal/bufpool"
 )
 
 // DefaultMaxLine caps one SSE line. A provider chunk is a few hundred bytes;
@@ -36,9 +38,9 @@ type SSEReader struct {
 	br      *bufio.Reader // from readBufs; nil while parked
 	src     primed        // what br reads: a byte read while parked, then the body
 	maxLine int
-	long    []byte  // assembles a line longer than br's buffer
-	data    []byte  // the event's payload; from dataBufs, nil between events
-	dataBuf *[]byte // data's pool entry
+	long    []byte       // assembles a line longer than br's buffer
+	data    []byte       // the event's payload; lent by dataBufs, nil between events
+	loan    bufpool.Loan // data's
 	event   []byte
 	id      []byte
 	hasData bool
@@ -65,22 +67,15 @@ var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readB
 // stream (issue 15).
 const readBufSize = 4 << 10
 
-// dataBufs recycles event payload buffers the same way: a payload is only
-// valid until the next call to Next, so Next hands it back first, and a
+// dataBufs lends event payload buffers the same way: a payload is only
+// valid until the next call to Next, so Next gives it back first, and a
 // reader waiting for its next event holds none.
-var dataBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+var dataBufs = bufpool.New(512)
 
-// dropData hands the payload buffer back (a very large one is left to the
-// collector).
+// dropData gives the payload buffer back.
 func (s *SSEReader) dropData() {
-	if s.dataBuf == nil {
-		return
-	}
-	if cap(s.data) <= 64<<10 {
-		*s.dataBuf = s.data[:0]
-		dataBufs.Put(s.dataBuf)
-	}
-	s.dataBuf, s.data = nil, nil
+	s.loan.Return(dataBufs, s.data)
+	s.data = nil
 }
 
 // A reader parks between events when nothing is buffered: its buffer goes
@@ -221,9 +216,8 @@ func (s *SSEReader) field(line []byte) {
 	}
 	switch string(name) {
 	case "data":
-		if s.dataBuf == nil {
-			s.dataBuf = dataBufs.Get().(*[]byte)
-			s.data = (*s.dataBuf)[:0]
+		if !s.loan.Held() {
+			s.data = s.loan.Take(dataBufs)
 		}
 		if s.hasData {
 			s.data = append(s.data, '\n')
