@@ -7,9 +7,7 @@ package mistralwire
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
 	"github.com/windrose-gw/windrose/internal/llm"
@@ -72,39 +70,15 @@ func (d Dialect) refToChatRequest(req *llm.ChatRequest, model string, ids *IDMap
 	return out, nil
 }
 
-// refToPrediction maps OpenAI's prediction ({"type":"content","content": a
-// string or text parts}) to Mistral's, whose content is a string.
+// refToPrediction wraps the production toPrediction (which the encoder
+// change did not touch) in the old wire struct: the reference is about how
+// the body is encoded, not how OpenAI's prediction is read.
 func refToPrediction(raw json.RawMessage) (*prediction, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+	c, err := toPrediction(raw)
+	if c == nil || err != nil {
+		return nil, err
 	}
-	var p struct {
-		Type    string          `json:"type"`
-		Content json.RawMessage `json:"content"`
-	}
-	if err := json.Unmarshal(raw, &p); err != nil || p.Type != "content" {
-		return nil, errors.New(`prediction: expected {"type":"content","content":…}`)
-	}
-	out := &prediction{Type: "content"}
-	if json.Unmarshal(p.Content, &out.Content) == nil {
-		return out, nil
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if err := json.Unmarshal(p.Content, &parts); err != nil {
-		return nil, errors.New("prediction.content: expected a string or an array of text parts")
-	}
-	var b strings.Builder
-	for _, part := range parts {
-		if part.Type != "text" {
-			return nil, fmt.Errorf("prediction.content: unsupported part type %q; expected \"text\"", part.Type)
-		}
-		b.WriteString(part.Text)
-	}
-	out.Content = b.String()
-	return out, nil
+	return &prediction{Type: "content", Content: *c}, nil
 }
 
 func refToMessage(m *llm.Message, ids *IDMap) (message, error) {
