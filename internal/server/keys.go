@@ -32,11 +32,7 @@ func (s *Server) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sn := s.acquire()
 		defer sn.release()
-		info := infoOf(r.Context())
-		if info == nil { // a chain without requestID (tests)
-			info = &reqInfo{}
-			r = r.WithContext(context.WithValue(r.Context(), infoCtx{}, info))
-		}
+		info := infoOf(r.Context()) // requestID runs first on every route
 		info.snap = sn
 		if sn.Keys.Empty() {
 			next.ServeHTTP(w, r)
