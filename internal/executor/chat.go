@@ -14,7 +14,7 @@ import (
 // complete answer wins.
 func (e *Executor) Chat(ctx context.Context, rt *Route, req *llm.ChatRequest, rr router.Request) (*llm.ChatResponse, Result, error) {
 	rr.Needs |= llm.Needs(req) // plan only over deployments that can serve it
-	a, res, err := e.run(ctx, rt, rr, false, func(a *attempt) {
+	a, res, err := e.run(ctx, e.deadline(), rt, rr, false, func(a *attempt) {
 		if rt.AttemptTimeout > 0 {
 			stop := time.AfterFunc(rt.AttemptTimeout, func() { a.cancel(errAttemptTimeout) })
 			defer stop.Stop()

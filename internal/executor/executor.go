@@ -170,6 +170,8 @@ type Executor struct {
 	sleep  func(done <-chan struct{}, d time.Duration) bool
 	now    func() time.Time
 	tracer trace.Tracer
+	// timeout is server.request_timeout (0: none), see deadline.
+	timeout time.Duration
 }
 
 // Options configures an Executor.
@@ -180,11 +182,14 @@ type Options struct {
 	Rand    *rand.Rand       // default: seeded from the clock
 	Now     func() time.Time // default: time.Now
 	Tracer  trace.Tracer     // a span per attempt; nil: no tracing
+	// RequestTimeout bounds a whole request, every attempt and a committed
+	// stream included (server.request_timeout); 0: no bound.
+	RequestTimeout time.Duration
 }
 
 // New returns an Executor.
 func New(o Options) *Executor {
-	e := &Executor{health: o.Health, metrics: o.Metrics, log: o.Logger, rnd: o.Rand, now: o.Now, tracer: o.Tracer}
+	e := &Executor{health: o.Health, metrics: o.Metrics, log: o.Logger, rnd: o.Rand, now: o.Now, tracer: o.Tracer, timeout: o.RequestTimeout}
 	if e.rnd == nil {
 		e.rnd = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))
 	}

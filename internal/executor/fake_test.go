@@ -27,6 +27,7 @@ type step struct {
 	events []string      // stream: text deltas, sent in order
 	after  error         // stream: returned after the events (nil: clean finish)
 	block  bool          // block until the attempt's context ends
+	hang   bool          // stream: after the events, block until the attempt's context ends
 	delay  time.Duration // wait before answering
 	usage  *llm.Usage
 	panics string // panic with this value instead of answering (an adapter bug)
@@ -121,6 +122,10 @@ func (fs *fakeStream) Next() (*llm.StreamEvent, error) {
 		}
 		fs.ev.Deltas = append(fs.ev.Deltas, llm.Delta{Content: []byte(fs.s.events[k])})
 		return &fs.ev, nil
+	}
+	if fs.s.hang {
+		<-fs.ctx.Done()
+		return nil, gwerr.Wrap(gwerr.Canceled, fs.ctx.Err(), "canceled")
 	}
 	if fs.s.after != nil {
 		return nil, fs.s.after

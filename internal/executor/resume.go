@@ -20,11 +20,12 @@ type Seamer interface {
 
 // streamRun is what a resumable stream keeps across its attempts.
 type streamRun struct {
-	ctx  context.Context
-	req  *llm.ChatRequest
-	rr   router.Request
-	res  *Result
-	sent []byte // text of choice 0 the client already has
+	ctx      context.Context
+	deadline time.Time // the request's (zero: none)
+	req      *llm.ChatRequest
+	rr       router.Request
+	res      *Result
+	sent     []byte // text of choice 0 the client already has
 	// text says only text of choice 0 went out so far: a tool-call
 	// fragment or a second choice cannot be resumed.
 	text     bool
@@ -41,14 +42,14 @@ type streamRun struct {
 // memory per stream).
 //
 //go:noinline
-func newStreamRun(ctx context.Context, rt *Route, req *llm.ChatRequest, rr *router.Request, res *Result) *streamRun {
+func newStreamRun(ctx context.Context, deadline time.Time, rt *Route, req *llm.ChatRequest, rr *router.Request, res *Result) *streamRun {
 	if rt.ResumeMode != "prefix" && rt.ResumeMode != "prefix_or_replay" || rt.ResumeMax <= 0 {
 		return nil
 	}
 	if req.N != nil && *req.N > 1 || rr.Pin != "" {
 		return nil
 	}
-	return &streamRun{ctx: ctx, req: req, rr: *rr, res: res, text: true}
+	return &streamRun{ctx: ctx, deadline: deadline, req: req, rr: *rr, res: res, text: true}
 }
 
 // record notes what an event sends the client.
@@ -93,7 +94,7 @@ func (sr *streamRun) total(up *llm.Usage) *llm.Usage {
 // for byte. Any failure ends with cause, never another error.
 func (e *Executor) resume(rt *Route, sink Sink, sr *streamRun, broken *Target, cause error) (*llm.Usage, error) {
 	if sr == nil || !sr.text || sr.finished || len(sr.sent) == 0 || sr.resumes >= rt.ResumeMax ||
-		sr.ctx.Err() != nil || gwerr.KindOf(cause) == gwerr.Canceled {
+		sr.ctx.Err() != nil || passed(sr.deadline) || gwerr.KindOf(cause) == gwerr.Canceled {
 		return nil, cause
 	}
 	plan, err := e.plan(rt, sr.rr)
@@ -139,12 +140,14 @@ func errOr(err, cause error) error {
 // reports a prefill the provider rejected (a 4xx before any event): not
 // the deployment's failure, so its breaker slot is released untouched.
 func (e *Executor) resumeOn(rt *Route, sink Sink, sr *streamRun, t *Target, prefix bool) (u *llm.Usage, err error, refused bool) {
-	if sr.res.Attempts >= rt.Attempts || sr.ctx.Err() != nil || !e.health.Acquire(t.Name) {
+	if sr.res.Attempts >= rt.Attempts || sr.ctx.Err() != nil || passed(sr.deadline) || !e.health.Acquire(t.Name) {
 		return nil, errResumeSkipped, false
 	}
 	sr.res.Attempts++
 	ctx, cancel := context.WithCancelCause(sr.ctx)
 	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: e.now()}
+	a.armDeadline(sr.deadline)
+	defer a.disarm()
 	req := *sr.req
 	if prefix {
 		req.Messages = append(append(make([]llm.Message, 0, len(sr.req.Messages)+1), sr.req.Messages...),

@@ -24,7 +24,6 @@ var (
 	errFirstToken     = errors.New("first token timeout")
 	errStall          = errors.New("stream stalled")
 	errLost           = errors.New("lost the hedge race")
-	errDeadline       = errors.New("request deadline")
 )
 
 // attempt is one call to one deployment.
@@ -59,6 +58,9 @@ type attempt struct {
 	// span is the attempt's trace span (nil when tracing is off).
 	span     trace.Span
 	spanDone atomic.Bool
+	// deadline is the request deadline's timer of an attempt that
+	// outlives the walk (armDeadline); nil for the others.
+	deadline *time.Timer
 }
 
 // upBegin counts the attempt in windrose_upstream_in_flight.
@@ -78,9 +80,12 @@ func (a *attempt) upEnd() {
 // whole call for Chat, the call up to the first content for a stream.
 type opener func(a *attempt)
 
-// run walks the plan until an attempt succeeds. It returns the winning
-// attempt, whose context is still live (the caller cancels it).
-func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream bool, open opener) (*attempt, Result, error) {
+// run walks the plan until an attempt succeeds, by the request deadline
+// (zero: none). It returns the winning attempt, whose context is still live
+// (the caller cancels it). A stream's attempts are children of ctx, not of
+// the walk's context, since the winner outlives the walk: the caller arms
+// the deadline on it (armDeadline).
+func (e *Executor) run(ctx context.Context, deadline time.Time, rt *Route, rr router.Request, stream bool, open opener) (*attempt, Result, error) {
 	plan, err := e.plan(rt, rr)
 	if err != nil {
 		return nil, Result{}, err
@@ -92,7 +97,12 @@ func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream
 	}
 	rt.Live.requests.Add(1)
 	start := e.now()
-	w := walk{e: e, ctx: ctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), mode: modeOf(rt, rr, stream)}
+	wctx, cancel := walkContext(ctx, deadline)
+	defer cancel()
+	w := walk{e: e, ctx: wctx, base: wctx, rt: rt, plan: plan, open: open, results: make(chan *attempt, 2), mode: modeOf(rt, rr, stream)}
+	if stream {
+		w.base = ctx
+	}
 	a, res, err := w.loop()
 	res.Upstream = e.now().Sub(start)
 	return a, res, err
@@ -100,8 +110,11 @@ func (e *Executor) run(ctx context.Context, rt *Route, rr router.Request, stream
 
 // walk is the state of one request's walk over its plan.
 type walk struct {
-	e       *Executor
-	ctx     context.Context
+	e   *Executor
+	ctx context.Context // the request's, bounded by its deadline
+	// base is the attempts' parent: ctx, or for a stream the request's
+	// context without the deadline (see run).
+	base    context.Context
 	rt      *Route
 	plan    router.Plan
 	open    opener
@@ -289,7 +302,7 @@ func backoff(n int) time.Duration {
 }
 
 func (w *walk) launch(t *Target, hedge bool) {
-	ctx, span := w.e.startSpan(w.ctx, t, hedge)
+	ctx, span := w.e.startSpan(w.base, t, hedge)
 	ctx, cancel := context.WithCancelCause(ctx)
 	a := &attempt{t: t, ctx: ctx, cancel: cancel, start: w.e.now(), hedge: hedge, span: span,
 		pinned: w.mode.admit == byPin}

@@ -78,7 +78,8 @@ type emptyEnd struct {
 // rr is the caller's; Stream adds to its Needs.
 func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, rr *router.Request, sink Sink) (*llm.Usage, Result, error) {
 	rr.Needs |= llm.Needs(req) // plan only over deployments that can serve it
-	a, res, err := e.openCommitted(ctx, rt, req, rr, sink)
+	deadline := e.deadline()
+	a, res, err := e.openCommitted(ctx, deadline, rt, req, rr, sink)
 	if a == nil {
 		return nil, res, err
 	}
@@ -88,16 +89,17 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 		u, err := e.finishEmpty(rt, a, sink)
 		return u, res, err
 	}
-	sr := newStreamRun(ctx, rt, req, rr, &res)
+	sr := newStreamRun(ctx, deadline, rt, req, rr, &res)
 	u, err := e.pump(rt, a, sink, sr)
 	res.Upstream += a.waited
 	return u, res, err
 }
 
 // release ends a committed stream's attempt: its stream closed, no longer
-// counted in flight, its context canceled (one deferred call keeps
-// Stream's frame small).
+// counted in flight, its deadline disarmed and its context canceled (one
+// deferred call keeps Stream's frame small).
 func (a *attempt) release() {
+	a.disarm()
 	_ = a.stream.Close()
 	a.upEnd()
 	a.cancel(nil)
@@ -111,11 +113,12 @@ func (a *attempt) release() {
 // smaller stack (BENCHMARKS.md, memory per stream).
 //
 //go:noinline
-func (e *Executor) openCommitted(ctx context.Context, rt *Route, req *llm.ChatRequest, rr *router.Request, sink Sink) (*attempt, Result, error) {
-	a, res, err := e.run(ctx, rt, *rr, true, func(a *attempt) { e.openStream(rt, req, a) })
+func (e *Executor) openCommitted(ctx context.Context, deadline time.Time, rt *Route, req *llm.ChatRequest, rr *router.Request, sink Sink) (*attempt, Result, error) {
+	a, res, err := e.run(ctx, deadline, rt, *rr, true, func(a *attempt) { e.openStream(rt, req, a) })
 	if err != nil {
 		return nil, res, err
 	}
+	a.armDeadline(deadline) // the walk's bound ended with it
 	if err := sink.Commit(a.t, res.Attempts); err != nil {
 		e.lost(rt, a)
 		a.release()

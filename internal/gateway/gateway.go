@@ -167,12 +167,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	var ctx context.Context
 	ctx, g.stop = context.WithCancel(context.Background())
 	gov.share(ctx, tracker, o.Now)
-	exec := executor.New(executor.Options{Health: tracker, Metrics: metrics, Logger: o.Logger, Rand: o.Rand, Now: o.Now, Tracer: o.Tracer})
+	exec := executor.New(executor.Options{Health: tracker, Metrics: metrics, Logger: o.Logger, Rand: o.Rand, Now: o.Now, Tracer: o.Tracer,
+		RequestTimeout: cfg.Server.RequestTimeout.D()})
 	g.Server = server.New(server.Options{
 		Catalog: g.Catalog, Executor: exec, Metrics: metrics, Gatherer: o.Registry, Logger: o.Logger,
 		Status: tracker.Status, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		RequestTimeout: cfg.Server.RequestTimeout.D(), PreferRegion: cfg.Server.PreferRegion,
-		Keys: gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
+		PreferRegion: cfg.Server.PreferRegion,
+		Keys:         gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
 		Responses: o.ResponseStore, Tracer: o.Tracer,
 		BodyReadTimeout: cfg.Server.BodyReadTimeout.D(), StreamWriteTimeout: cfg.Server.StreamWriteTimeout.D(),
 		MaxInFlight: cfg.Server.MaxInFlight, AllowPinning: cfg.Server.PinningAllowed(),

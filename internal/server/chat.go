@@ -59,20 +59,14 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 
 // chatCall is an admitted chat request, ready to run.
 type chatCall struct {
-	ctx     context.Context // with the request deadline and the key's meter
+	ctx     context.Context // with the key's meter (the executor keeps the request deadline)
 	rt      *executor.Route
 	req     *llm.ChatRequest
 	rr      router.Request
-	untrack func()             // ends the request's windrose_in_flight count
-	cancel  context.CancelFunc // of the request deadline; nil without one
+	untrack func() // ends the request's windrose_in_flight count
 }
 
-func (c *chatCall) end() {
-	if c.cancel != nil {
-		c.cancel()
-	}
-	c.untrack()
-}
+func (c *chatCall) end() { c.untrack() }
 
 // openChat reads, decodes, routes and admits a chat request into c. When it
 // cannot, it has answered the client with the error (in acc) and returns
@@ -124,9 +118,6 @@ func (s *Server) openChat(w http.ResponseWriter, r *http.Request, acc *access, c
 		return false
 	}
 	*c = chatCall{ctx: ctx, rt: rt, req: req, rr: rr, untrack: untrack}
-	if s.o.RequestTimeout > 0 {
-		c.ctx, c.cancel = context.WithTimeout(ctx, s.o.RequestTimeout)
-	}
 	return true
 }
 

@@ -72,11 +72,6 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 		acc.err, acc.status = err, writeError(w, err)
 		return
 	}
-	if s.o.RequestTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.o.RequestTimeout)
-		defer cancel()
-	}
 	x := &exchange{req: req, id: "resp_" + newID(), created: start.Unix(), scope: clientScope(r),
 		stored: req.Store && s.o.Responses != nil}
 	if req.Chat.Stream {

@@ -32,14 +32,13 @@ type Options struct {
 	// Status reports a deployment's health for GET /v1/windrose/status
 	// (never for readiness: provider health must not take a replica out
 	// of its Service). Nil shows every deployment as closed.
-	Status         func(deployment string) health.Status
-	MaxBodyBytes   int64
-	RequestTimeout time.Duration
-	PreferRegion   string
-	Keys           *keys.Set      // client keys; empty means no client auth
-	Governor       *keys.Governor // limits and metering of keys
-	LogBodies      bool
-	Now            func() time.Time
+	Status       func(deployment string) health.Status
+	MaxBodyBytes int64
+	PreferRegion string
+	Keys         *keys.Set      // client keys; empty means no client auth
+	Governor     *keys.Governor // limits and metering of keys
+	LogBodies    bool
+	Now          func() time.Time
 	// BodyReadTimeout bounds reading a request body (0: none).
 	BodyReadTimeout time.Duration
 	// StreamWriteTimeout bounds each write of a stream to the client (0:
