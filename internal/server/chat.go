@@ -61,7 +61,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 type chatCall struct {
 	ctx     context.Context // with the key's meter (the executor keeps the request deadline)
 	rt      *executor.Route
-	req     *llm.ChatRequest
+	req     *llm.ChatRequest // nil once stream handed it to the executor
 	rr      router.Request
 	untrack func() // ends the request's windrose_in_flight count
 }

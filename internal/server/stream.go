@@ -247,11 +247,18 @@ func (s *sseSink) end(usage *llm.Usage, err error) (failed bool) {
 
 func (s *Server) stream(w http.ResponseWriter, c *chatCall, acc *access) {
 	ctx := c.ctx
+	// chatCompletions' frame holds c for the whole stream, and with it the
+	// decoded request and the body its strings alias: the whole
+	// conversation. Only the executor may still need them (to open the
+	// stream, and to resume it when resume is on), so it gets the one
+	// reference and lets go of it once committed unless it can resume.
+	req := c.req
+	c.req = nil
 	sink := &sseSink{
 		w: w, rc: http.NewResponseController(w),
-		usageNull: c.req.IncludeUsage, now: s.o.Now, reqID: RequestID(ctx), writeTimeout: s.o.StreamWriteTimeout,
+		usageNull: req.IncludeUsage, now: s.o.Now, reqID: RequestID(ctx), writeTimeout: s.o.StreamWriteTimeout,
 	}
-	usage, res, err := s.o.Executor.Stream(ctx, c.rt, c.req, &c.rr, sink)
+	usage, res, err := s.o.Executor.Stream(ctx, c.rt, req, &c.rr, sink)
 	acc.res, acc.usage, acc.err = res, usage, err
 	if !res.Committed {
 		setRouteHeaders(w.Header(), nil, res.Attempts)

@@ -1,7 +1,6 @@
 package oaicompat
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -38,10 +37,11 @@ type Request struct {
 // (TransportError); an HTTP error status is NOT an error here, the adapter
 // classifies the body itself.
 func Post(ctx context.Context, client *http.Client, r Request, provider string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(r.Body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, nil)
 	if err != nil {
 		return nil, gwerr.Wrap(gwerr.Internal, err, "building the %s request", provider)
 	}
+	src := setBody(req, r.Body)
 	for k, v := range r.Header {
 		req.Header[k] = v
 	}
@@ -52,6 +52,10 @@ func Post(ctx context.Context, client *http.Client, r Request, provider string) 
 		req.Header.Set("Accept", "application/json")
 	}
 	resp, err := roundTrip(client, req)
+	// No retry can read the body again now (setBody): a streamed
+	// response keeps req reachable for as long as it lasts, the prompt's
+	// bytes need not be.
+	src.release()
 	if err != nil {
 		return nil, TransportError(ctx, err, provider)
 	}
