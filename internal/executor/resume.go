@@ -213,7 +213,7 @@ func (e *Executor) resumeOn(rt *Route, sink Sink, sr *streamRun, t *Target, pref
 			return nil, gwerr.Wrap(gwerr.Canceled, err, "the client went away"), false
 		}
 	}
-	u, err = e.pump(rt, a, sink, sr)
+	u, err = e.pump(rt, a, sink, sr, sr.deadline)
 	return u, err, false
 }
 

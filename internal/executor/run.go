@@ -58,8 +58,8 @@ type attempt struct {
 	// span is the attempt's trace span (nil when tracing is off).
 	span     trace.Span
 	spanDone atomic.Bool
-	// deadline is the request deadline's timer of an attempt that
-	// outlives the walk (armDeadline); nil for the others.
+	// deadline is the request deadline's timer of a resumed attempt
+	// until its pump starts (armDeadline); nil for the others.
 	deadline *time.Timer
 }
 
@@ -83,8 +83,8 @@ type opener func(a *attempt)
 // run walks the plan until an attempt succeeds, by the request deadline
 // (zero: none). It returns the winning attempt, whose context is still live
 // (the caller cancels it). A stream's attempts are children of ctx, not of
-// the walk's context, since the winner outlives the walk: the caller arms
-// the deadline on it (armDeadline).
+// the walk's context, since the winner outlives the walk: its pump keeps
+// the deadline from then on (stallTimer).
 func (e *Executor) run(ctx context.Context, deadline time.Time, rt *Route, rr router.Request, stream bool, open opener) (*attempt, Result, error) {
 	plan, err := e.plan(rt, rr)
 	if err != nil {

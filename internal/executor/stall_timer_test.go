@@ -14,7 +14,7 @@ func TestStallTimerFiresOnlyWhileWaiting(t *testing.T) {
 	const d = 20 * time.Millisecond
 	fired := make(chan struct{}, 1)
 	s := &stallTimer{}
-	s.start(d, func() { fired <- struct{}{} })
+	s.start(d, time.Time{}, func(error) { fired <- struct{}{} })
 	defer s.stop()
 	s.waiting()
 	s.got()
@@ -50,7 +50,7 @@ func TestStallTimerStop(t *testing.T) {
 	const d = 10 * time.Millisecond
 	fired := make(chan struct{}, 1)
 	s := &stallTimer{}
-	s.start(d, func() { fired <- struct{}{} })
+	s.start(d, time.Time{}, func(error) { fired <- struct{}{} })
 	s.waiting()
 	s.stop()
 	time.Sleep(5 * d)
@@ -58,5 +58,41 @@ func TestStallTimerStop(t *testing.T) {
 	case <-fired:
 		t.Fatal("a stopped stall timer fired")
 	default:
+	}
+}
+
+// TestStallTimerDeadline: the stall timer also keeps a committed stream's
+// request deadline, with or without a stall timeout, waiting or not, and
+// never mistakes it for a stall.
+func TestStallTimerDeadline(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		d       time.Duration // stall timeout
+		waiting bool
+	}{
+		{name: "no stall timeout", d: 0},
+		{name: "stall timeout longer, not waiting", d: time.Hour},
+		{name: "stall timeout longer, waiting", d: time.Hour, waiting: true},
+		// Shorter than the deadline, but windrose is not waiting: the
+		// timer re-arms itself, only up to the deadline.
+		{name: "stall timeout shorter, not waiting", d: 5 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			causes := make(chan error, 2)
+			s := &stallTimer{}
+			s.start(c.d, time.Now().Add(30*time.Millisecond), func(err error) { causes <- err })
+			defer s.stop()
+			if c.waiting {
+				s.waiting()
+			}
+			select {
+			case err := <-causes:
+				if err != errDeadline {
+					t.Fatalf("canceled with %v, want errDeadline", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the deadline passed and the stream was never canceled")
+			}
+		})
 	}
 }

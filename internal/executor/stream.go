@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/windrose-gw/windrose/internal/gwerr"
@@ -50,7 +48,7 @@ func batch(st providers.Stream, sink Sink, stall *stallTimer) {
 	}
 	if bs, ok := sink.(BatchSink); ok {
 		flush := bs.Batch()
-		if stall == nil || stall.t == nil {
+		if stall == nil || stall.d <= 0 {
 			rn.BeforeRead(flush)
 			return
 		}
@@ -90,7 +88,7 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 		return u, res, err
 	}
 	sr := newStreamRun(ctx, deadline, rt, req, rr, &res)
-	u, err := e.pump(rt, a, sink, sr)
+	u, err := e.pump(rt, a, sink, sr, deadline)
 	res.Upstream += a.waited
 	return u, res, err
 }
@@ -118,7 +116,6 @@ func (e *Executor) openCommitted(ctx context.Context, deadline time.Time, rt *Ro
 	if err != nil {
 		return nil, res, err
 	}
-	a.armDeadline(deadline) // the walk's bound ended with it
 	if err := sink.Commit(a.t, res.Attempts); err != nil {
 		e.lost(rt, a)
 		a.release()
@@ -172,80 +169,15 @@ func (e *Executor) readFirst(a *attempt) {
 	}
 }
 
-// stallTimer bounds the provider's silence between two chunks. It runs only
-// while windrose waits for the provider: time spent writing to a slow
-// client is not the provider's stall.
-//
-// It is not reset per chunk: resetting a timer twice a chunk was a large
-// part of windrose's CPU per streamed chunk (BENCHMARKS.md). waiting and
-// got only record when the current wait began; one timer, armed for the
-// whole timeout, checks that record when it fires and re-arms itself for
-// what is left of the current wait (or for a whole timeout when windrose is
-// not waiting), so a stall is still declared exactly timeout after the wait
-// began.
-type stallTimer struct {
-	t     *time.Timer
-	d     time.Duration
-	base  time.Time    // monotonic origin of since
-	since atomic.Int64 // 1 + nanoseconds from base to when the current wait began; 0: not waiting
-	done  atomic.Bool
-	mu    sync.Mutex // orders the timer's assignment in start before fire reads it
-}
-
-// start arms the timer; stalled runs once the provider was silent for d.
-func (s *stallTimer) start(d time.Duration, stalled func()) {
-	s.d, s.base = d, time.Now()
-	s.mu.Lock()
-	s.t = time.AfterFunc(d, func() { s.fire(stalled) })
-	s.mu.Unlock()
-}
-
-func (s *stallTimer) fire(stalled func()) {
-	if s.done.Load() {
-		return
-	}
-	left := s.d
-	if w := s.since.Load(); w != 0 {
-		left = s.d - (time.Since(s.base) - time.Duration(w-1))
-		if left <= 0 {
-			stalled()
-			return
-		}
-	}
-	s.mu.Lock()
-	s.t.Reset(left)
-	s.mu.Unlock()
-}
-
-// waiting says windrose starts waiting for the provider.
-func (s *stallTimer) waiting() {
-	if s.t != nil {
-		s.since.Store(int64(time.Since(s.base)) + 1)
-	}
-}
-
-// got says the wait is over (a chunk came, or windrose writes to the client).
-func (s *stallTimer) got() {
-	if s.t != nil {
-		s.since.Store(0)
-	}
-}
-
-// stop ends the timer for good.
-func (s *stallTimer) stop() {
-	if s.t != nil {
-		s.done.Store(true)
-		s.t.Stop()
-	}
-}
-
-// pump relays the committed stream to the sink under the stall timeout.
+// pump relays the committed stream to the sink under the stall timeout
+// and the request deadline.
 // sr, when not nil, records the text sent so that a break can be resumed.
-func (e *Executor) pump(rt *Route, a *attempt, sink Sink, sr *streamRun) (*llm.Usage, error) {
+func (e *Executor) pump(rt *Route, a *attempt, sink Sink, sr *streamRun, deadline time.Time) (*llm.Usage, error) {
 	a.t.Metrics.TTFT.Observe(a.ttft.Seconds())
 	stall := &stallTimer{}
-	if rt.StallTimeout > 0 {
-		stall.start(rt.StallTimeout, func() { a.cancel(errStall) })
+	if rt.StallTimeout > 0 || !deadline.IsZero() {
+		a.disarm() // the stall timer keeps the deadline from here on
+		stall.start(rt.StallTimeout, deadline, a.cancel)
 		defer stall.stop()
 	}
 	batch(a.stream, sink, stall)
