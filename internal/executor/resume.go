@@ -24,7 +24,7 @@ type streamRun struct {
 	deadline time.Time // the request's (zero: none)
 	req      *llm.ChatRequest
 	rr       router.Request
-	res      *Result
+	res      Result // the stream's, while it can resume (Stream takes it back)
 	sent     []byte // text of choice 0 the client already has
 	// text says only text of choice 0 went out so far: a tool-call
 	// fragment or a second choice cannot be resumed.
@@ -42,7 +42,7 @@ type streamRun struct {
 // memory per stream).
 //
 //go:noinline
-func newStreamRun(ctx context.Context, deadline time.Time, rt *Route, req *llm.ChatRequest, rr *router.Request, res *Result) *streamRun {
+func newStreamRun(ctx context.Context, deadline time.Time, rt *Route, req *llm.ChatRequest, rr *router.Request, res Result) *streamRun {
 	if rt.ResumeMode != "prefix" && rt.ResumeMode != "prefix_or_replay" || rt.ResumeMax <= 0 {
 		return nil
 	}

@@ -87,8 +87,14 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 		u, err := e.finishEmpty(rt, a, sink)
 		return u, res, err
 	}
-	sr := newStreamRun(ctx, deadline, rt, req, rr, &res)
+	// The result goes to the stream's resume state by value: a pointer to
+	// it would move it to the heap for the whole of every stream, resume
+	// on or off.
+	sr := newStreamRun(ctx, deadline, rt, req, rr, res)
 	u, err := e.pump(rt, a, sink, sr, deadline)
+	if sr != nil {
+		res = sr.res
+	}
 	res.Upstream += a.waited
 	return u, res, err
 }
