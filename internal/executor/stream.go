@@ -100,10 +100,9 @@ func (e *Executor) Stream(ctx context.Context, rt *Route, req *llm.ChatRequest, 
 }
 
 // release ends a committed stream's attempt: its stream closed, no longer
-// counted in flight, its deadline disarmed and its context canceled (one
-// deferred call keeps Stream's frame small).
+// counted in flight, its context canceled (one deferred call keeps
+// Stream's frame small).
 func (a *attempt) release() {
-	a.disarm()
 	_ = a.stream.Close()
 	a.upEnd()
 	a.cancel(nil)

@@ -172,8 +172,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	g.Server = server.New(server.Options{
 		Catalog: g.Catalog, Executor: exec, Metrics: metrics, Gatherer: o.Registry, Logger: o.Logger,
 		Status: tracker.Status, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		PreferRegion: cfg.Server.PreferRegion,
-		Keys:         gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
+		PreferRegion: cfg.Server.PreferRegion, Keys: gov.keys, Governor: gov.governor, LogBodies: cfg.Server.LogBodies, Now: o.Now,
 		Responses: o.ResponseStore, Tracer: o.Tracer,
 		BodyReadTimeout: cfg.Server.BodyReadTimeout.D(), StreamWriteTimeout: cfg.Server.StreamWriteTimeout.D(),
 		MaxInFlight: cfg.Server.MaxInFlight, AllowPinning: cfg.Server.PinningAllowed(),

@@ -49,7 +49,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	if !s.openChat(w, r, &acc, &c) {
 		return
 	}
-	defer c.end()
+	defer c.untrack()
 	if c.req.Stream {
 		s.stream(w, &c, &acc)
 		return
@@ -65,8 +65,6 @@ type chatCall struct {
 	rr      router.Request
 	untrack func() // ends the request's windrose_in_flight count
 }
-
-func (c *chatCall) end() { c.untrack() }
 
 // openChat reads, decodes, routes and admits a chat request into c. When it
 // cannot, it has answered the client with the error (in acc) and returns
