@@ -23,6 +23,8 @@ import (
 var errDeadline = fmt.Errorf("request deadline: %w", context.DeadlineExceeded)
 
 // deadline is when a request that starts now must be done; zero: never.
+// It reads the wall clock, not e.now (a test's clock): the timers that
+// enforce it run on real time, as context.WithTimeout's did.
 func (e *Executor) deadline() time.Time {
 	if e.timeout <= 0 {
 		return time.Time{}
